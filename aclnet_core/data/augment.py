@@ -1,0 +1,126 @@
+"""Training augmentations on normalised (M, T, V, C) sequences; numpy with an explicit np.random.Generator.
+
+Missing (all-zero) joints stay zero through every augmentation. Defaults: random rotation of ±0.2 rad about
+each axis (ACLNet/PYSKL RandomRot) and a mirror flip with p = 0.5; scale, temporal crop and jitter are off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from aclnet_core.errors import UserError
+from aclnet_core.skeleton.layouts import SkeletonLayout, get_layout
+
+__all__ = [
+    "AugmentConfig", "augment", "random_rotation_matrix", "random_rotate", "flip", "random_scale",
+    "temporal_crop", "jitter",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    rotate: float = 0.2  # max |angle| in radians about each axis (3D only); 0 = off
+    flip_p: float = 0.5  # probability of a mirror flip (x negated + left/right swap)
+    scale: float = 0.0  # isotropic scale factor drawn from [1 - scale, 1 + scale]; 0 = off
+    crop_min: float = 1.0  # temporal crop keeps a random interval of ratio in [crop_min, 1]; 1 = off
+    jitter: float = 0.0  # std of Gaussian noise added to present joints (normalised units); 0 = off
+
+    def __post_init__(self) -> None:
+        if not (self.rotate >= 0 and 0 <= self.flip_p <= 1 and 0 <= self.scale < 1 and self.jitter >= 0):
+            raise UserError(f"invalid augmentation settings: {self}")
+        if not 0 < self.crop_min <= 1:
+            raise UserError(f"crop_min must be in (0, 1], got {self.crop_min}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AugmentConfig:
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise UserError(f"unknown augmentation settings: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+
+def _present(kp: np.ndarray) -> np.ndarray:
+    return np.any(kp != 0, axis=-1, keepdims=True)
+
+
+def random_rotation_matrix(rng: np.random.Generator, theta: float) -> np.ndarray:
+    """R = Rz @ Ry @ Rx with each angle uniform in [-theta, theta]."""
+    ax, ay, az = rng.uniform(-theta, theta, size=3)
+    cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
+    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def random_rotate(kp: np.ndarray, rng: np.random.Generator, theta: float) -> np.ndarray:
+    """Rotate 3D joints about the origin; 2D input is returned unchanged."""
+    if kp.shape[-1] != 3 or theta <= 0:
+        return kp
+    r = random_rotation_matrix(rng, theta).astype(kp.dtype)
+    return (kp @ r.T) * _present(kp)
+
+
+def flip(
+    kp: np.ndarray, layout: str | SkeletonLayout, score: np.ndarray | None = None, center_x: float = 0.0
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mirror x about ``center_x`` and swap left/right joints (and their scores). Flipping twice is identity."""
+    layout = get_layout(layout)
+    perm = layout.flip_permutation
+    out = kp[:, :, perm].copy()
+    present = _present(out)
+    out[..., 0] = 2 * center_x - out[..., 0]
+    out *= present
+    return out, (None if score is None else score[:, :, perm].copy())
+
+
+def random_scale(kp: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    if amount <= 0:
+        return kp
+    return kp * np.float32(rng.uniform(1 - amount, 1 + amount))
+
+
+def temporal_crop(
+    kp: np.ndarray, rng: np.random.Generator, crop_min: float, score: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Keep a random contiguous interval of ratio uniform in [crop_min, 1] (at least one frame).
+
+    The sampler then resamples the interval uniformly to the window.
+    """
+    t = kp.shape[1]
+    if crop_min >= 1 or t <= 1:
+        return kp, score
+    length = max(1, min(t, int(round(t * rng.uniform(crop_min, 1.0)))))
+    start = int(rng.integers(0, t - length + 1))
+    sl = slice(start, start + length)
+    return kp[:, sl], (None if score is None else score[:, sl])
+
+
+def jitter(kp: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
+    if std <= 0:
+        return kp
+    return (kp + rng.normal(0.0, std, size=kp.shape).astype(kp.dtype)) * _present(kp)
+
+
+def augment(
+    kp: np.ndarray,
+    layout: str | SkeletonLayout,
+    cfg: AugmentConfig,
+    rng: np.random.Generator,
+    score: np.ndarray | None = None,
+    flip_center_x: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Crop, flip, rotate, scale and jitter a normalised (M, T, V, C) sequence; returns (kp, score)."""
+    kp = np.asarray(kp, dtype=np.float32)
+    kp, score = temporal_crop(kp, rng, cfg.crop_min, score)
+    if cfg.flip_p > 0 and rng.random() < cfg.flip_p:
+        kp, score = flip(kp, layout, score, flip_center_x)
+    kp = random_rotate(kp, rng, cfg.rotate)
+    kp = random_scale(kp, rng, cfg.scale)
+    kp = jitter(kp, rng, cfg.jitter)
+    return kp.astype(np.float32, copy=False), score

@@ -1,0 +1,58 @@
+"""Checkpoint files: save atomically, load with clear errors, build the model they describe."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from aclnet_core.errors import UserError
+from aclnet_core.io_utils import atomic_write
+from aclnet_core.model.encoder import ACLNet
+from aclnet_core.model.metadata import ModelMetadata
+
+
+def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
+    """Write `payload` (must hold 'meta' and 'model') so the file is complete or absent."""
+    if "meta" not in payload or "model" not in payload:
+        raise ValueError("a checkpoint needs 'meta' and 'model'")
+    with atomic_write(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_checkpoint(path: str | Path, full: bool = False) -> dict[str, Any]:
+    """Load a checkpoint; `full=False` keeps only what inference needs (meta + model weights)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        # weights_only=False: our checkpoints hold RNG states and configs; load only files you trust.
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or "meta" not in payload or "model" not in payload:
+        raise UserError(f"{path} is not an ACLNet checkpoint (no 'meta'/'model')")
+    payload["meta"] = ModelMetadata.from_dict(payload["meta"]) if isinstance(payload["meta"], dict) else payload["meta"]
+    if not full:
+        payload = {"meta": payload["meta"], "model": payload["model"]}
+    return payload
+
+
+def build_model(meta: ModelMetadata) -> ACLNet:
+    return ACLNet(meta.num_classes, meta.num_joints, meta.in_channels, meta.preset)
+
+
+def model_from_checkpoint(path: str | Path) -> tuple[ACLNet, ModelMetadata]:
+    """The model in eval mode with its weights, and its metadata."""
+    payload = load_checkpoint(path)
+    meta = payload["meta"]
+    model = build_model(meta)
+    try:
+        model.load_state_dict(payload["model"])
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UserError(f"{path}: weights do not match the metadata ({first})") from None
+    return model.eval(), meta

@@ -1,0 +1,41 @@
+"""PyTorch backend (CPU or CUDA, FP16 on CUDA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aclnet_core.errors import UserError
+from aclnet_core.model.checkpoint import model_from_checkpoint
+from aclnet_core.model.encoder import ACLNet
+from aclnet_core.model.metadata import ModelMetadata
+
+
+class TorchRuntime:
+    def __init__(self, model: ACLNet, meta: ModelMetadata, device: str = "auto", half: bool | None = None) -> None:
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if device == "cuda" and not torch.cuda.is_available():
+            raise UserError("backend torch-cuda asked for, but torch sees no CUDA device")
+        self.device = torch.device(device)
+        self.half = (self.device.type == "cuda") if half is None else half
+        self.model = model.to(self.device).eval()
+        if self.half:
+            self.model = self.model.half()
+        self.meta = meta
+        self.backend = f"torch-{self.device.type}" + ("-fp16" if self.half else "")
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "auto") -> "TorchRuntime":
+        model, meta = model_from_checkpoint(path)
+        return cls(model, meta, device)
+
+    @torch.inference_mode()
+    def infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+        if self.half:
+            t = t.half()
+        logits, embedding = self.model.inference_forward(t)
+        return logits.float().cpu().numpy(), embedding.float().cpu().numpy()

@@ -1,0 +1,10 @@
+"""Skeleton layouts, layout conversion and sequence normalisation (numpy only)."""
+
+from aclnet_core.skeleton.convert import convert, convert_score, supported_conversions
+from aclnet_core.skeleton.layouts import LAYOUTS, SkeletonLayout, get_layout, layout_names
+from aclnet_core.skeleton.normalize import normalize_sequence
+
+__all__ = [
+    "LAYOUTS", "SkeletonLayout", "get_layout", "layout_names", "convert", "convert_score",
+    "supported_conversions", "normalize_sequence",
+]  # fmt: skip

@@ -1,0 +1,145 @@
+"""Training configuration: YAML files with dotted command-line overrides (`--set optim.lr=0.05`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aclnet_core.errors import UserError
+
+
+@dataclass
+class DataConfig:
+    kind: str = "pyskl"              # pyskl | nw_ucla | recordings | synthetic
+    path: str = ""
+    layout: str = ""
+    train_split: str = "train"
+    val_split: str = "val"
+    label_names: list[str] | None = None
+    options: dict[str, Any] = field(default_factory=dict)   # kind-specific (e.g. synthetic sizes, label_by)
+
+
+@dataclass
+class PreprocessSection:
+    window: int = 64
+    num_person: int = 1
+    modality: str = "j"
+    center: bool = True
+    scale: bool = True
+    align: bool = False
+
+
+@dataclass
+class OptimConfig:
+    epochs: int = 60
+    batch_size: int = 16
+    lr: float = 0.025                # for batch 16; scaled linearly with batch size × world size
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    warmup_epochs: float = 0.0
+    min_lr: float = 0.0
+
+
+@dataclass
+class TrainConfig:
+    name: str = "run"
+    task: str = "action"             # action | gait
+    data: DataConfig = field(default_factory=DataConfig)
+    preprocess: PreprocessSection = field(default_factory=PreprocessSection)
+    augment: dict[str, Any] = field(default_factory=dict)   # AugmentConfig fields
+    preset: str = "lite"
+    head_dropout: float = 0.0
+    acl: dict[str, Any] = field(default_factory=dict)       # ACLConfig fields; {'enabled': False} = CE only
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    seed: int = 1
+    workers: int = 0
+    threads: int = 0                 # torch CPU threads (0 = all cores)
+    amp: bool = True                 # mixed precision on CUDA (ignored on CPU)
+    eval_interval: int = 1
+    val_clips: int = 1
+    test_clips: int = 10
+    out_dir: str = "runs/{name}"
+    metrics: str = "csv"             # csv | tensorboard | both
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out_dir.format(name=self.name))
+
+
+def _build(cls, data: dict[str, Any], where: str):
+    """Build a (nested) dataclass from a dict, rejecting unknown keys with a clear message."""
+    if not isinstance(data, dict):
+        raise UserError(f"config section {where or 'top level'} must be a mapping")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise UserError(f"unknown config key(s) in {where or 'top level'}: {', '.join(sorted(unknown))}")
+    kwargs = {}
+    for name, value in data.items():
+        sub = _DATACLASS_FIELDS.get((cls, name))
+        kwargs[name] = _build(sub, value, f"{where}.{name}".strip(".")) if sub else value
+    return cls(**kwargs)
+
+
+_DATACLASS_FIELDS = {(TrainConfig, "data"): DataConfig, (TrainConfig, "preprocess"): PreprocessSection,
+                     (TrainConfig, "optim"): OptimConfig}
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `a.b.c=value` strings (values parsed as YAML) to a nested dict."""
+    for item in overrides:
+        if "=" not in item:
+            raise UserError(f"override {item!r} must look like key.sub=value")
+        key, value = item.split("=", 1)
+        node = raw
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise UserError(f"override {item!r}: {part} is not a section")
+        node[parts[-1]] = _parse_value(value)
+    return raw
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
+    """Read a YAML config (or start from defaults when `path` is None) and apply overrides."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"config not found: {path}")
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise UserError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        cfg = _build(TrainConfig, raw, "")
+    except TypeError as exc:
+        raise UserError(f"invalid config: {exc}") from None
+    if cfg.task not in ("action", "gait"):
+        raise UserError(f"task must be 'action' or 'gait', not {cfg.task!r}")
+    return cfg
+
+
+def config_from_dict(d: dict[str, Any]) -> TrainConfig:
+    return _build(TrainConfig, d, "")
+
+
+def replace(cfg: TrainConfig, **changes: Any) -> TrainConfig:
+    return dataclasses.replace(cfg, **changes)

@@ -1,0 +1,41 @@
+"""From a TrainConfig's data section to labelled sequences and torch datasets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aclnet_core.data.sequence import SkeletonSequence
+from aclnet_core.errors import UserError
+from aclnet_core.skeleton.layouts import get_layout
+from aclnet_core.train.config import DataConfig, TrainConfig
+
+
+def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], list[str]]:
+    """Sequences of one split and the label names; empty splits are an error."""
+    if not data.layout:
+        raise UserError("no skeleton layout given (set data.layout or pass --layout)")
+    get_layout(data.layout)
+    if data.kind == "synthetic":
+        from aclnet_core.data.synthetic_dataset import load_synthetic_split
+        seqs, names = load_synthetic_split(data, split)
+    else:
+        from aclnet_core.data.loaders import DatasetSpec, load_dataset
+        spec = DatasetSpec(kind=data.kind, path=data.path, split=split, layout=data.layout,
+                           label_names=data.label_names, options=dict(data.options))
+        seqs, names = load_dataset(spec)
+    if not seqs:
+        raise UserError(f"split {split!r} of {data.path or data.kind} holds no sequences")
+    return seqs, list(names)
+
+
+def preprocess_config(cfg: TrainConfig):
+    from aclnet_core.data.preprocess import PreprocessConfig
+    return PreprocessConfig(layout=cfg.data.layout, **asdict(cfg.preprocess))
+
+
+def augment_config(cfg: TrainConfig):
+    from aclnet_core.data.augment import AugmentConfig
+    try:
+        return AugmentConfig(**cfg.augment)
+    except TypeError as exc:
+        raise UserError(f"invalid augment config: {exc}") from None

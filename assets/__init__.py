@@ -1,0 +1,1 @@
+"""Package data shipped with ACLNet Live (pose models, test media); read through importlib.resources."""

@@ -1,0 +1,1 @@
+"""MediaPipe Tasks pose-landmarker bundles (lite, full); see README.md and NOTICE here."""

@@ -1,0 +1,1 @@
+"""Licence-clean test media (see ATTRIBUTION)."""

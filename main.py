@@ -1,0 +1,176 @@
+"""ACLNet Live command line: `python main.py [gui|annotate|train|eval|export|bench|gallery|record|synth] ...`.
+
+Each subcommand imports its heavy dependencies only when it runs, so `--help` is instant. Bad input ends with
+a one-line `error: …` on stderr and exit code 2; Ctrl-C ends with exit code 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TRUST_NOTE = ("Pickle (.pkl) datasets and .pt checkpoints can run code when loaded: only use files you trust.")
+
+
+def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> None:
+    g = p.add_argument_group("data (override the config / checkpoint)")
+    g.add_argument("--data", metavar="PATH", help="dataset: a pyskl .pkl, an NW-UCLA folder, or a recordings folder")
+    g.add_argument("--kind", choices=("pyskl", "nw_ucla", "recordings", "synthetic"), help="dataset format")
+    g.add_argument("--layout", help="skeleton layout: mediapipe33, ntu25, kinect20, coco17")
+    for name in split_names:
+        g.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="NAME", help=f"{name.replace('_', ' ')} name")
+
+
+def add_train_parser(sub) -> None:
+    p = sub.add_parser("train", help="train an ACLNet model", description="Train an ACLNet model (CE + ACL losses). "
+                       "Multi-GPU: torchrun --nproc-per-node N main.py train ... " + TRUST_NOTE)
+    p.add_argument("--config", help="YAML training config (see configs/)")
+    _add_data_args(p, ("train_split", "val_split"))
+    p.add_argument("--preset", choices=("lite", "base"))
+    p.add_argument("--modality", choices=("j", "b", "jm", "bm", "k", "km"))
+    p.add_argument("--window", type=int, help="frames per clip fed to the model")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--no-acl", action="store_true", help="cross-entropy only (ablation baseline)")
+    p.add_argument("--name", help="run name (default: the config's)")
+    p.add_argument("--out", help="run directory (default runs/NAME)")
+    p.add_argument("--resume", metavar="CKPT", help="continue a run exactly from its last.pt")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set optim.lr=0.05 --set acl.use_inter=false")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from aclnet_core.train.config import load_config
+    from aclnet_core.train.trainer import Trainer
+
+    mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
+               "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
+               "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
+               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir"}
+    overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
+    if args.no_acl:
+        overrides.append("acl.enabled=false")
+    if args.data and not args.kind and not args.config:
+        overrides.append("data.kind=" + _guess_kind(args.data))
+    cfg = load_config(args.config, overrides + args.overrides)
+    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
+    result = trainer.fit()
+    if trainer.dist.is_main:
+        print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
+              f"{result.seconds / 60:.1f} min; checkpoints in {result.run_dir}")
+    return 0
+
+
+def _guess_kind(path: str) -> str:
+    p = Path(path)
+    if p.suffix == ".pkl":
+        return "pyskl"
+    if p.is_dir() and any(p.glob("*.npz")):
+        return "recordings"
+    return "nw_ucla" if p.is_dir() else "pyskl"
+
+
+def add_eval_parser(sub) -> None:
+    p = sub.add_parser("eval", help="evaluate checkpoints (one stream or an ensemble)",
+                       description="Top-1/top-5, per-class accuracy, confusion matrix PNG and results JSON. "
+                       "Several checkpoints are fused as a weighted sum of softmax probabilities. " + TRUST_NOTE)
+    p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
+    _add_data_args(p, ("split",))
+    p.add_argument("--clips", type=int, default=10, help="test clips per sample (default 10)")
+    p.add_argument("--weights", help="ensemble weights, e.g. 2,2,1,1 for J,B,JM,BM")
+    p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from aclnet_core.errors import UserError
+    from aclnet_core.eval.evaluate import evaluate
+
+    weights = None
+    if args.weights:
+        try:
+            weights = [float(w) for w in args.weights.split(",")]
+        except ValueError:
+            raise UserError(f"--weights must be numbers separated by commas, not {args.weights!r}") from None
+    if args.clips < 1:
+        raise UserError("--clips must be at least 1")
+    overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
+    result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        for s in result.streams if len(result.streams) > 1 else []:
+            print(f"  {Path(s['checkpoint']).name} ({s['modality']}, w={s['weight']}): top-1 {s['top1']:.4f}")
+        top5 = f", top-5 {result.top5:.4f}" if result.top5 is not None else ""
+        print(f"top-1 {result.top1:.4f}{top5}, mean class accuracy {result.mean_class_accuracy:.4f} "
+              f"on {result.num_samples} samples ({args.clips} clips)")
+        if args.out:
+            print(f"results in {args.out}/results.json and {args.out}/confusion.png")
+    return 0
+
+
+def _optional(module: str, func: str) -> Callable | None:
+    """A subcommand registrar from a module that may not be present in this build."""
+    import importlib
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):     # the module itself is absent: skip the subcommand
+            return None
+        raise
+    return getattr(mod, func, None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="ACLNet Live: skeleton-based action recognition "
+                                     "and gait identification, live or from video.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module, func in (("app.gui.cli", "add_gui_parser"), ("app.cli", "add_annotate_parser")):
+        register = _optional(module, func)
+        if register:
+            register(sub)
+    add_train_parser(sub)
+    add_eval_parser(sub)
+    for module, func in (("aclnet_core.export.cli", "add_export_parser"), ("app.cli", "add_bench_parser"),
+                         ("app.gallery_cli", "add_gallery_parser"), ("app.cli", "add_record_parser"),
+                         ("app.synth_cli", "add_synth_parser")):
+        register = _optional(module, func)
+        if register:
+            register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))
+    from aclnet_core.errors import UserError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        if "gui" in parser._subparsers._group_actions[0].choices:   # noqa: SLF001 - default subcommand
+            args = parser.parse_args(["gui", *(argv or [])])
+        else:
+            parser.print_help()
+            return 0
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Test set-up: headless Qt, a fixed torch thread count, and the path to ../shared (may be absent)."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _torch_threads():
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        pass
+    yield
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return SHARED
