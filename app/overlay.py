@@ -7,7 +7,7 @@ annotator half of the annotator / sink split). Everything draws in place on a ui
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 import cv2
 import numpy as np
@@ -26,6 +26,7 @@ TRACK_PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
     (255, 255, 255),
 )
 DEFAULT_MIN_VISIBILITY = 0.5
+NO_ACTION = "no action"
 
 
 def track_color(track_id: int | None) -> tuple[int, int, int]:
@@ -35,7 +36,7 @@ def track_color(track_id: int | None) -> tuple[int, int, int]:
     return TRACK_PALETTE_BGR[track_id % len(TRACK_PALETTE_BGR)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def skeleton_edges(layout_name: str = "mediapipe33") -> tuple[tuple[int, int], ...]:
     """Bones to draw for a layout: child→parent bones plus the shoulder and hip lines that close the torso."""
     from aclnet_core.skeleton.layouts import get_layout
@@ -122,11 +123,11 @@ def draw_track_label(
     color = color if color is not None else track_color(track_id)
     h, w = image.shape[:2]
     if len(values) == 4:
-        x0, y0, x1, y1 = (int(round(v)) for v in values)
+        x0, y0, x1, y1 = (round(v) for v in values)
         cv2.rectangle(image, (x0, y0), (x1, y1), color, 2, cv2.LINE_AA)
         ax, ay = x0, y0
     else:
-        ax, ay = (int(round(v)) for v in values)
+        ax, ay = (round(v) for v in values)
     text = format_track_caption(track_id, label, score, identity)
     if not text:
         return
@@ -170,3 +171,33 @@ def draw_hud(image: np.ndarray, lines: Sequence[str], origin: tuple[int, int] = 
         overlay_region[:] = (overlay_region * 0.4).astype(image.dtype)
     for i, line in enumerate(lines):
         cv2.putText(image, line, (x + 5, y + (i + 1) * line_h), font, font_scale, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33", hud_lines: Sequence[str] | None = None,
+                      show_raw_label: bool = False) -> np.ndarray:
+    """Draw every tracked person of an app.records.FrameResult (skeleton, box, id, label, score, identity).
+
+    Draws in place on `image` (BGR, the frame's size) and returns it. The GUI and the video export both call this.
+    """
+    h, w = image.shape[:2]
+    for tracked in result.tracks:
+        color = track_color(tracked.track_id)
+        skeleton = tracked.skeleton
+        pixels = skeleton.pixels((w, h))
+        draw_skeleton(image, pixels, skeleton.visibility, layout_name=layout_name, color=color,
+                      thickness=max(2, round(min(w, h) / 300)))
+        prediction = result.predictions.get(tracked.track_id)
+        label = score = identity = None
+        if prediction is not None:
+            label, score = prediction.label, prediction.score
+            if label is None:  # below the threshold: say so rather than show a guess
+                label, score = (f"({prediction.raw_label})", prediction.raw_score) if show_raw_label else (NO_ACTION, None)
+            identity = prediction.identity
+            if identity is None and prediction.identity_score is not None:
+                identity = "unknown"
+        box = tracked.box if tracked.box is not None else skeleton_box(pixels, skeleton.visibility)
+        if box is not None:
+            draw_track_label(image, box, tracked.track_id, label, score, identity, color=color)
+    if hud_lines:
+        draw_hud(image, hud_lines)
+    return image

@@ -13,6 +13,7 @@ import warnings
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import numpy as np
 
@@ -26,6 +27,15 @@ _ENCODERS: dict[str, tuple[str, ...]] = {
     "h264": ("libx264", "h264", "libopenh264"),
     "mp4v": ("mpeg4",),
 }
+
+
+def user_file_mode() -> int:
+    """The mode a normally created file gets (0o666 minus the umask): exports are not private files."""
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def fps_fraction(fps: float | Fraction) -> Fraction:
@@ -56,6 +66,7 @@ def _available_encoder(codec: str) -> str | None:
             try:
                 av.codec.Codec(name, "w")
             except Exception:  # noqa: BLE001 - not an encoder in this build
+                log.debug("%s is not an encoder here", name)
                 continue
             return name
     return None
@@ -88,7 +99,7 @@ class VideoSink:
         self.codec_used = codec
         self._closed = False
         self._stack = contextlib.ExitStack()
-        tmp = self._stack.enter_context(atomic_write(self.path))
+        tmp = self._stack.enter_context(atomic_write(self.path, mode=user_file_mode()))
         try:
             self._container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "faststart"})
             self._stream = self._container.add_stream(encoder, rate=self.rate)
@@ -100,7 +111,7 @@ class VideoSink:
             elif encoder == "mpeg4":
                 self._stream.codec_context.codec_tag = "mp4v"
                 self._stream.bit_rate = max(1_000_000, self.encoded_size[0] * self.encoded_size[1] * 4)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any FFmpeg/PyAV failure here means the file cannot be written
             self._stack.__exit__(type(exc), exc, exc.__traceback__)
             raise UserError(f"cannot write {self.path}: {exc}") from None
         if self.encoded_size != self.size:
@@ -150,7 +161,7 @@ class VideoSink:
         error = KeyboardInterrupt()
         self._stack.__exit__(type(error), error, None)
 
-    def __enter__(self) -> VideoSink:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -14,8 +14,14 @@ from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import SkeletonLayout, get_layout
 
 __all__ = [
-    "AugmentConfig", "augment", "random_rotation_matrix", "random_rotate", "flip", "random_scale",
-    "temporal_crop", "jitter",
+    "AugmentConfig",
+    "augment",
+    "flip",
+    "jitter",
+    "random_rotate",
+    "random_rotation_matrix",
+    "random_scale",
+    "temporal_crop",
 ]  # fmt: skip
 
 
@@ -95,7 +101,7 @@ def temporal_crop(
     t = kp.shape[1]
     if crop_min >= 1 or t <= 1:
         return kp, score
-    length = max(1, min(t, int(round(t * rng.uniform(crop_min, 1.0)))))
+    length = max(1, min(t, round(t * rng.uniform(crop_min, 1.0))))
     start = int(rng.integers(0, t - length + 1))
     sl = slice(start, start + length)
     return kp[:, sl], (None if score is None else score[:, sl])

@@ -16,7 +16,7 @@ import numpy as np
 from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import SkeletonLayout, get_layout
 
-__all__ = ["MODALITIES", "apply_modality", "bones", "skip_bones", "motion"]
+__all__ = ["MODALITIES", "apply_modality", "bones", "motion", "skip_bones"]
 
 MODALITIES: tuple[str, ...] = ("j", "b", "k", "jm", "bm", "km")
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from aclnet_core.errors import UserError
 
-__all__ = ["sample_indices", "sample_clip_indices", "drop_empty_frames"]
+__all__ = ["drop_empty_frames", "sample_clip_indices", "sample_indices"]
 
 
 def sample_indices(
@@ -48,9 +48,7 @@ def sample_clip_indices(
     ])  # fmt: skip
 
 
-def drop_empty_frames(
-    kp: np.ndarray, score: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
+def drop_empty_frames(kp: np.ndarray, score: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Remove frames in which every person is all-zero; a sequence with no present frame is kept as is."""
     keep = np.any(kp != 0, axis=(0, 2, 3))
     if keep.all() or not keep.any():

@@ -5,6 +5,12 @@ from aclnet_core.skeleton.layouts import LAYOUTS, SkeletonLayout, get_layout, la
 from aclnet_core.skeleton.normalize import normalize_sequence
 
 __all__ = [
-    "LAYOUTS", "SkeletonLayout", "get_layout", "layout_names", "convert", "convert_score",
-    "supported_conversions", "normalize_sequence",
+    "LAYOUTS",
+    "SkeletonLayout",
+    "convert",
+    "convert_score",
+    "get_layout",
+    "layout_names",
+    "normalize_sequence",
+    "supported_conversions",
 ]  # fmt: skip

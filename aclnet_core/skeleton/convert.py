@@ -17,9 +17,16 @@ from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import LAYOUTS, SkeletonLayout, get_layout
 
 __all__ = [
-    "mediapipe33_to_coco17", "mediapipe33_to_kinect20", "mediapipe33_to_ntu25", "convert", "convert_score",
-    "supported_conversions", "conversion_matrix", "SPINE_FRACTION_KINECT", "SPINE_MID_FRACTION_NTU",
     "NECK_FRACTION_NTU",
+    "SPINE_FRACTION_KINECT",
+    "SPINE_MID_FRACTION_NTU",
+    "conversion_matrix",
+    "convert",
+    "convert_score",
+    "mediapipe33_to_coco17",
+    "mediapipe33_to_kinect20",
+    "mediapipe33_to_ntu25",
+    "supported_conversions",
 ]  # fmt: skip
 
 # Kinect v1 'Spine' sits ~17-20 % of the way from HipCenter to ShoulderCenter (median over NW-UCLA frames).
@@ -57,23 +64,49 @@ _RECIPES: dict[str, list[int | dict[int, float]]] = {
         _lerp(_MID_HIP, _MID_SHOULDER, SPINE_FRACTION_KINECT),  # 1 spine
         _MID_SHOULDER,  # 2 shoulder_center
         _MID_EAR,  # 3 head
-        11, 13, 15, _mid(17, 19),  # 4-7 left shoulder, elbow, wrist, hand (pinky/index mean)
-        12, 14, 16, _mid(18, 20),  # 8-11 right
-        23, 25, 27, 31,  # 12-15 left hip, knee, ankle, foot (foot_index)
-        24, 26, 28, 32,  # 16-19 right
+        11,
+        13,
+        15,
+        _mid(17, 19),  # 4-7 left shoulder, elbow, wrist, hand (pinky/index mean)
+        12,
+        14,
+        16,
+        _mid(18, 20),  # 8-11 right
+        23,
+        25,
+        27,
+        31,  # 12-15 left hip, knee, ankle, foot (foot_index)
+        24,
+        26,
+        28,
+        32,  # 16-19 right
     ],
     "ntu25": [
         _MID_HIP,  # 0 spine_base
         _lerp(_MID_HIP, _MID_SHOULDER, SPINE_MID_FRACTION_NTU),  # 1 spine_mid
         _lerp(_MID_SHOULDER, _MID_EAR, NECK_FRACTION_NTU),  # 2 neck
         _MID_EAR,  # 3 head
-        11, 13, 15, _mid(17, 19),  # 4-7 left shoulder, elbow, wrist, hand
-        12, 14, 16, _mid(18, 20),  # 8-11 right
-        23, 25, 27, 31,  # 12-15 left hip, knee, ankle, foot
-        24, 26, 28, 32,  # 16-19 right
+        11,
+        13,
+        15,
+        _mid(17, 19),  # 4-7 left shoulder, elbow, wrist, hand
+        12,
+        14,
+        16,
+        _mid(18, 20),  # 8-11 right
+        23,
+        25,
+        27,
+        31,  # 12-15 left hip, knee, ankle, foot
+        24,
+        26,
+        28,
+        32,  # 16-19 right
         _MID_SHOULDER,  # 20 spine_shoulder
-        19, 21,  # 21 left hand tip (index), 22 left thumb
-        20, 22,  # 23 right hand tip (index), 24 right thumb
+        19,
+        21,  # 21 left hand tip (index), 22 left thumb
+        20,
+        22,  # 23 right hand tip (index), 24 right thumb
     ],
 }
 
@@ -106,16 +139,28 @@ def _check_pair(src: str, dst: str) -> None:
         raise UserError(f"cannot convert skeletons from {src} to {dst}; supported: {pairs}")
 
 
+_CACHE: dict[tuple[str, str, np.dtype], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _pair_matrices(src: str, dst: str, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(weights in dtype, (V_src, V_dst) float32 'is a source of' matrix) for a pair, cached."""
+    key = (src, dst, np.dtype(dtype))
+    if key not in _CACHE:
+        w = _MATRICES[(src, dst)]
+        _CACHE[key] = (w.astype(dtype), (w != 0).T.astype(np.float32))
+    return _CACHE[key]
+
+
 def _apply(kp: np.ndarray, src: SkeletonLayout, dst: SkeletonLayout) -> np.ndarray:
     kp = np.asarray(kp)
     if kp.ndim < 2 or kp.shape[-2] != src.num_joints:
         raise UserError(f"expected {src.name} keypoints of shape (..., {src.num_joints}, C), got {kp.shape}")
-    w = _MATRICES[(src.name, dst.name)]
     dtype = kp.dtype if np.issubdtype(kp.dtype, np.floating) else np.float32
-    out = np.einsum("uv,...vc->...uc", w.astype(dtype), kp.astype(dtype, copy=False))
-    missing = ~np.any(kp != 0, axis=-1)  # (..., V_src)
-    out_missing = (missing.astype(np.float32) @ (w != 0).T.astype(np.float32)) > 0
-    out[out_missing] = 0
+    weights, used = _pair_matrices(src.name, dst.name, dtype)
+    out = np.matmul(weights, kp.astype(dtype, copy=False))  # (U, V) @ (..., V, C) -> (..., U, C)
+    missing = ~np.any(kp != 0, axis=-1)  # (..., V)
+    if missing.any():
+        out[(missing.astype(np.float32) @ used) > 0] = 0
     if src.y_up != dst.y_up:
         out[..., :2] *= -1  # 180° rotation about the camera axis: x and y flip sign, chirality kept
     return out
@@ -145,8 +190,10 @@ def convert(kp: np.ndarray, src: str, dst: str) -> np.ndarray:
     return _apply(kp, get_layout(src), get_layout(dst))
 
 
-def convert_score(score: np.ndarray, src: str, dst: str) -> np.ndarray:
-    """(…, V_src) confidences -> (…, V_dst): each target joint gets the lowest score of its sources."""
+def convert_score(score: np.ndarray | None, src: str, dst: str) -> np.ndarray | None:
+    """(…, V_src) confidences -> (…, V_dst): each target joint gets the lowest score of its sources (None -> None)."""
+    if score is None:
+        return None
     score = np.asarray(score)
     if src == dst:
         get_layout(src)

@@ -19,7 +19,7 @@ import numpy as np
 
 from aclnet_core.errors import UserError
 
-__all__ = ["SkeletonLayout", "LAYOUTS", "get_layout", "layout_names"]
+__all__ = ["LAYOUTS", "SkeletonLayout", "get_layout", "layout_names"]
 
 
 @dataclass(frozen=True)

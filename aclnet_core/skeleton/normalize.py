@@ -28,7 +28,12 @@ from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import SkeletonLayout, get_layout
 
 __all__ = [
-    "normalize_sequence", "joint_mask", "frame_mask", "reference_person", "rotation_y", "alignment_angle",
+    "alignment_angle",
+    "frame_mask",
+    "joint_mask",
+    "normalize_sequence",
+    "reference_person",
+    "rotation_y",
 ]  # fmt: skip
 
 _MIN_SCALE = 1e-6

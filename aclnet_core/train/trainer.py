@@ -52,7 +52,7 @@ def _build_acl(cfg: TrainConfig, num_classes: int, topo_dim: int):
     from aclnet_core.losses.acl import ACLLoss
     from aclnet_core.losses.config import ACLConfig
     try:
-        acl_cfg = ACLConfig(**options)
+        acl_cfg = ACLConfig.for_run(cfg.optim.epochs, **options)
     except TypeError as exc:
         raise UserError(f"invalid acl config: {exc}") from None
     return ACLLoss(num_classes, topo_dim, acl_cfg)
@@ -239,7 +239,7 @@ class Trainer:
                     row = {"epoch": epoch, "lr": self.optimizer.param_groups[0]["lr"], **stats,
                            "val_top1": last_top1 if validate_now else "", "seconds": round(time.time() - t_epoch, 1)}
                     logger.log(row)
-                    if self.progress:
+                    if self.dist.is_main:
                         tqdm.write(f"epoch {epoch}: loss {stats['loss']:.3f} train {stats['train_top1']:.3f} "
                                    f"val {last_top1:.4f} (best {self.best_top1:.4f} @ {self.best_epoch}) "
                                    f"{time.time() - t_epoch:.0f}s")

@@ -1,0 +1,100 @@
+"""Torch Dataset over skeleton sequences, built from the shared preprocessing functions.
+
+Per item: ``prepare_sequence`` (persons, empty frames, normalisation; cached) -> ``augment`` (train only) ->
+``sample_indices`` (random segments when training, fixed offsets otherwise) -> ``make_clip`` (modality, score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from aclnet_core.data.augment import AugmentConfig
+from aclnet_core.data.augment import augment as apply_augment
+from aclnet_core.data.preprocess import PreprocessConfig, make_clip, prepare_sequence
+from aclnet_core.data.sampling import sample_indices
+from aclnet_core.data.sequence import SkeletonSequence
+from aclnet_core.errors import UserError
+from aclnet_core.skeleton.layouts import get_layout
+
+__all__ = ["SkeletonDataset"]
+
+
+class SkeletonDataset(Dataset):
+    """Items are (clip, label): clip is (M, T, V, C') float32, or (num_clips, M, T, V, C') when num_clips > 1.
+
+    Randomness (augmentation, training-mode sampling) comes from a numpy Generator made per item from ``seed``
+    and one draw of torch's RNG. In the main process that is the global torch RNG (so ``torch.manual_seed`` and a
+    trainer that saves/restores the torch RNG state make epochs reproducible, also across a resume); inside a
+    DataLoader worker it is the worker's own torch RNG, which torch seeds per worker and per epoch from the
+    loader's generator, so workers never share draws.
+    Normalised sequences are cached on first use (``cache=True``), since normalisation is deterministic.
+    """
+
+    def __init__(
+        self,
+        sequences: Sequence[SkeletonSequence],
+        cfg: PreprocessConfig,
+        train: bool,
+        augment: AugmentConfig | None = None,
+        num_clips: int = 1,
+        seed: int = 0,
+        cache: bool = True,
+    ) -> None:
+        layout = get_layout(cfg.layout)
+        if num_clips < 1:
+            raise UserError(f"num_clips must be >= 1, got {num_clips}")
+        for seq in sequences:
+            if seq.layout != layout.name or seq.keypoint.shape[2] != layout.num_joints:
+                raise UserError(f"sequence {seq.name!r} is {seq.layout} but the model expects {layout.name}")
+        self.sequences = list(sequences)
+        self.cfg = cfg
+        self.train = train
+        self.augment = augment if train else None
+        self.num_clips = num_clips
+        self.seed = seed
+        self.cache = cache
+        self._prepared: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([s.label for s in self.sequences], dtype=np.int64)
+
+    def item_rng(self) -> np.random.Generator:
+        """A fresh generator for one item, seeded from ``seed`` and one draw of torch's RNG."""
+        return np.random.default_rng([self.seed, int(torch.randint(0, 2**62, (1,)).item())])
+
+    def prepared(self, index: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The normalised (M, T, V, C) sequence and its score (cached)."""
+        hit = self._prepared.get(index)
+        if hit is None:
+            seq = self.sequences[index]
+            hit = prepare_sequence(seq.keypoint, self.cfg, seq.score)
+            if self.cache:
+                self._prepared[index] = hit
+        return hit
+
+    def precompute(self) -> None:
+        """Normalise every sequence now (e.g. before forking DataLoader workers, which then share the cache)."""
+        for index in range(len(self.sequences)):
+            self.prepared(index)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        kp, score = self.prepared(index)
+        rng = self.item_rng() if self.train else None
+        if self.augment is not None:
+            flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
+            kp, score = apply_augment(kp, self.cfg.layout, self.augment, rng, score, flip_center_x=flip_x)
+        clips = [
+            make_clip(kp, self.cfg, sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips),
+                      score)
+            for k in range(self.num_clips)
+        ]  # fmt: skip
+        out = clips[0] if self.num_clips == 1 else np.stack(clips)
+        return torch.from_numpy(out), int(self.sequences[index].label)

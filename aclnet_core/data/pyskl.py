@@ -1,0 +1,128 @@
+"""Loader for PYSKL skeleton pickles.
+
+Format: ``{'split': {name: [frame_dir, ...]}, 'annotations': [{'frame_dir', 'label', 'keypoint' (M, T, V, C),
+'keypoint_score' (M, T, V) optional, 'total_frames'}, ...]}``.
+
+Security: a pickle can run arbitrary code when it is loaded. Only load pickle files you trust (ones you made
+or downloaded from the dataset's official source).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from aclnet_core.data.sequence import SkeletonSequence
+from aclnet_core.errors import UserError
+from aclnet_core.skeleton.layouts import get_layout
+
+__all__ = ["load_pyskl", "pyskl_label_names", "pyskl_sequences", "read_label_names_file", "read_pyskl"]
+
+
+def read_pyskl(path: str | Path) -> dict:
+    """Unpickle a PYSKL file and check its top level (trusted files only: pickles can run code)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"pyskl file not found: {path}")
+    try:
+        with path.open("rb") as f:
+            data = pickle.load(f)
+    except MemoryError:
+        raise UserError(f"{path}: not enough memory to load the pickle") from None
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
+        raise UserError(f"{path}: not a readable pickle ({type(exc).__name__}: {str(exc)[:80]})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a dict with 'split' and 'annotations', got {type(data).__name__}")
+    for key in ("split", "annotations"):
+        if key not in data:
+            raise UserError(f"{path}: missing key {key!r} (a pyskl file has 'split' and 'annotations')")
+    if not isinstance(data["split"], dict):
+        raise UserError(f"{path}: 'split' must map split names to lists of frame_dir")
+    if not isinstance(data["annotations"], (list, tuple)):
+        raise UserError(f"{path}: 'annotations' must be a list")
+    return data
+
+
+def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) -> SkeletonSequence:
+    if not isinstance(ann, dict):
+        raise UserError(f"{source}: an annotation is a {type(ann).__name__}, expected a dict")
+    name = str(ann.get("frame_dir", "?"))
+    for key in ("frame_dir", "label", "keypoint"):
+        if key not in ann:
+            raise UserError(f"{source}: annotation {name!r} has no {key!r}")
+    try:
+        kp = np.asarray(ann["keypoint"], dtype=np.float32)
+        label = int(ann["label"])
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{source}: annotation {name!r} is malformed ({exc})") from None
+    if kp.ndim != 4 or kp.shape[-1] not in (2, 3):
+        raise UserError(f"{source}: annotation {name!r} keypoint must be (M, T, V, 2|3), got {kp.shape}")
+    if kp.shape[2] != num_joints:
+        raise UserError(
+            f"{source}: annotation {name!r} has {kp.shape[2]} joints but layout {layout_name} has {num_joints}"
+        )
+    if kp.shape[0] == 0 or kp.shape[1] == 0:
+        raise UserError(f"{source}: annotation {name!r} is empty (keypoint shape {kp.shape})")
+    if label < 0:
+        raise UserError(f"{source}: annotation {name!r} has a negative label {label}")
+    score = ann.get("keypoint_score")
+    if score is not None:
+        score = np.asarray(score, dtype=np.float32)
+        if score.shape != kp.shape[:3]:
+            raise UserError(f"{source}: annotation {name!r} keypoint_score {score.shape} != {kp.shape[:3]}")
+    return SkeletonSequence(keypoint=kp, label=label, layout=layout_name, name=name, score=score)
+
+
+def pyskl_sequences(data: dict, split: str, layout: str, source: str = "pyskl") -> list[SkeletonSequence]:
+    """The sequences of one split of an already read pyskl dict ('all' = every annotation if no such split)."""
+    lay = get_layout(layout)
+    splits = data["split"]
+    annotations = data["annotations"]
+    if split in splits:
+        wanted = [str(n) for n in splits[split]]
+        by_name = {str(a.get("frame_dir")): a for a in annotations if isinstance(a, dict)}
+        absent = [n for n in wanted if n not in by_name]
+        if absent:
+            raise UserError(f"{source}: {len(absent)} names of split {split!r} have no annotation, e.g. {absent[0]!r}")
+        chosen = [by_name[n] for n in wanted]
+    elif split == "all":
+        chosen = list(annotations)
+    else:
+        available = ", ".join(sorted(map(str, splits))) or "none"
+        raise UserError(f"{source}: unknown split {split!r}; available splits: {available}")
+    if not chosen:
+        raise UserError(f"{source}: split {split!r} is empty")
+    return [_to_sequence(a, lay.name, lay.num_joints, source) for a in chosen]
+
+
+def load_pyskl(path: str | Path, split: str, layout: str) -> list[SkeletonSequence]:
+    """Load one split of a PYSKL pickle as sequences of ``layout``; UserError on any malformed input.
+
+    Only load trusted files: unpickling can execute code.
+    """
+    return pyskl_sequences(read_pyskl(path), split, layout, source=str(path))
+
+
+def read_label_names_file(path: str | Path) -> list[str]:
+    """One label name per line (blank lines ignored)."""
+    path = Path(path)
+    try:
+        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read label names from {path}: {exc}") from None
+    if not names:
+        raise UserError(f"{path}: no label names in file")
+    return names
+
+
+def pyskl_label_names(data: dict, names: list[str] | None = None) -> list[str]:
+    """Names for every label of the file: ``names`` (checked to cover every label) or 'class_0', 'class_1', …"""
+    labels = [int(a["label"]) for a in data["annotations"] if isinstance(a, dict) and "label" in a]
+    num_classes = max(labels, default=-1) + 1
+    if names is None:
+        return [f"class_{i}" for i in range(num_classes)]
+    if len(names) < num_classes:
+        raise UserError(f"{len(names)} label names given but the data has labels up to {num_classes - 1}")
+    return list(names)

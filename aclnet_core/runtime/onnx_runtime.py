@@ -1,0 +1,152 @@
+"""ONNX Runtime backend: CPU (tuned for batch-1 latency on a small CPU), CUDA, or TensorRT execution providers.
+
+ONNX Runtime silently drops an execution provider it cannot load, so `backend` is read back from the providers the
+session really uses (`session.get_providers()`), never from the ones asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aclnet_core.errors import UserError
+from aclnet_core.model.metadata import ModelMetadata
+
+log = logging.getLogger(__name__)
+
+META_KEY = "aclnet_meta"
+INPUT_NAME = "skeleton"
+OUTPUT_NAMES = ("logits", "embedding")
+THREADS_ENV = "ACLNET_ORT_THREADS"
+
+# backend name -> the execution providers to request, best first (CPU last so the session always opens).
+PROVIDERS: dict[str, tuple[str, ...]] = {
+    "onnxruntime-trt": ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"),
+    "onnxruntime-cuda": ("CUDAExecutionProvider", "CPUExecutionProvider"),
+    "onnxruntime-cpu": ("CPUExecutionProvider",),
+}
+BACKEND_OF_PROVIDER = {"TensorrtExecutionProvider": "onnxruntime-trt", "CUDAExecutionProvider": "onnxruntime-cuda",
+                       "CPUExecutionProvider": "onnxruntime-cpu"}
+
+
+@dataclass
+class OrtOptions:
+    """Session settings. threads=0 picks `default_cpu_threads()`; `$ACLNET_ORT_THREADS` overrides it."""
+
+    threads: int = 0
+    spinning: bool = True            # busy-wait between ops: lower latency, but burns the core while waiting
+    trt_fp16: bool = True
+    trt_cache_dir: str | None = None  # ONNX Runtime's own TensorRT engine cache
+    max_batch: int = 64              # TensorRT EP optimisation profile
+
+
+def default_cpu_threads() -> int:
+    """Intra-op threads: 2 on this project's 2-core target (batch-1 latency 6.5 → 4.8 ms for the lite preset on
+    an idle CPU, docs/RESULTS.md), at most the CPUs this process may use."""
+    if os.environ.get(THREADS_ENV, "").strip():
+        try:
+            return max(1, int(os.environ[THREADS_ENV]))
+        except ValueError:
+            raise UserError(f"{THREADS_ENV} must be an integer, got {os.environ[THREADS_ENV]!r}") from None
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:
+        available = os.cpu_count() or 1
+    return max(1, min(2, available))
+
+
+def _ort():
+    try:
+        import onnxruntime
+    except ImportError:
+        raise UserError("ONNX models need onnxruntime (pip install onnxruntime)") from None
+    return onnxruntime
+
+
+def session_options(options: OrtOptions):
+    ort = _ort()
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.intra_op_num_threads = options.threads or default_cpu_threads()
+    so.inter_op_num_threads = 1
+    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if options.spinning else "0")
+    so.log_severity_level = 3          # errors only: a missing EP is reported by us, once, on one line
+    return so
+
+
+def _provider_entry(name: str, input_shape: tuple[int, ...], options: OrtOptions):
+    if name != "TensorrtExecutionProvider":
+        return name
+    from aclnet_core.export.engine_cache import default_cache_dir
+    dims = lambda b: f"{INPUT_NAME}:" + "x".join(map(str, (b, *input_shape)))  # noqa: E731
+    cache = options.trt_cache_dir or str(default_cache_dir() / "onnxruntime")
+    return (name, {"trt_fp16_enable": options.trt_fp16, "trt_engine_cache_enable": True,
+                   "trt_engine_cache_path": cache, "trt_profile_min_shapes": dims(1),
+                   "trt_profile_opt_shapes": dims(max(1, options.max_batch // 2)),
+                   "trt_profile_max_shapes": dims(options.max_batch)})
+
+
+def open_session(path: str | Path, backend: str = "onnxruntime-cpu", options: OrtOptions | None = None,
+                 input_shape: tuple[int, ...] | None = None):
+    """An InferenceSession for `backend` (one of PROVIDERS); UserError for a file ONNX Runtime cannot read."""
+    ort = _ort()
+    options = options or OrtOptions()
+    if backend not in PROVIDERS:
+        raise UserError(f"unknown ONNX Runtime backend {backend!r}; choose one of {', '.join(PROVIDERS)}")
+    wanted = PROVIDERS[backend]
+    available = set(ort.get_available_providers())
+    providers = [p for p in wanted if p in available] or ["CPUExecutionProvider"]
+    input_shape = input_shape or meta_input_shape(path)
+    entries = [_provider_entry(p, input_shape, options) for p in providers]
+    try:
+        return ort.InferenceSession(str(path), session_options(options), providers=entries)
+    except Exception as exc:  # onnxruntime raises its own exception types (Fail, InvalidGraph, …)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: ONNX Runtime cannot load this model ({first[:200]})") from None
+
+
+def meta_input_shape(path: str | Path) -> tuple[int, ...]:
+    """The static (M, T, V, C) of the input, read from the embedded metadata."""
+    return read_onnx_metadata(path).input_shape(1)[1:]
+
+
+def read_onnx_metadata(path: str | Path) -> ModelMetadata:
+    """The ModelMetadata stored in the model's metadata_props['aclnet_meta'] (UserError when absent)."""
+    import onnx
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model not found: {path}")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # DecodeError and friends
+        raise UserError(f"{path} is not a readable ONNX model ({type(exc).__name__})") from None
+    props = {p.key: p.value for p in model.metadata_props}
+    if META_KEY not in props:
+        raise UserError(f"{path} has no ACLNet metadata ('{META_KEY}'); export it with `main.py export`")
+    return ModelMetadata.from_json(props[META_KEY])
+
+
+class OnnxRuntime:
+    """InferenceRuntime over one ONNX Runtime session."""
+
+    def __init__(self, path: str | Path, backend: str = "onnxruntime-cpu", options: OrtOptions | None = None) -> None:
+        self.path = Path(path)
+        self.meta = read_onnx_metadata(self.path)
+        self.options = options or OrtOptions()
+        self._sample_shape = self.meta.input_shape(1)[1:]
+        self.session = open_session(self.path, backend, self.options, self._sample_shape)
+        self.providers: list[str] = list(self.session.get_providers())
+        self.backend = BACKEND_OF_PROVIDER.get(self.providers[0], self.providers[0])
+        self.requested = backend
+
+    def infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 5 or x.shape[1:] != self._sample_shape:
+            raise UserError(f"model input must be (N, {', '.join(map(str, self._sample_shape))}), got {x.shape}")
+        logits, embedding = self.session.run(OUTPUT_NAMES, {INPUT_NAME: x})
+        return logits, embedding

@@ -1,0 +1,232 @@
+"""`main.py gallery …`: enrol people by their gait, identify, and manage the gallery file.
+
+The gallery is `--gallery PATH`, else $ACLNET_GALLERY, else `<user data dir>/aclnet-live/gallery.sqlite`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from aclnet_core.errors import UserError
+
+BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
+                  "erases a person's data from it.")
+
+
+def _common(dest: str = "gallery") -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--gallery", dest=dest, metavar="PATH", help="gallery file (default: $ACLNET_GALLERY or "
+                        "the user data directory)")
+    return parent
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gait-model", metavar="PATH", help="gait model .pt/.onnx (default: the shipped one)")
+    p.add_argument("--backend", default="auto", help="inference backend (default: auto)")
+    p.add_argument("--start", type=float, default=0.0, metavar="S", help="skip the first S seconds of the source")
+
+
+def add_gallery_parser(subparsers) -> None:
+    common = _common()
+    p = subparsers.add_parser("gallery", help="enrol people by their gait and manage the gallery",
+                              description="Enrol people by their gait, identify them, and manage the gallery. "
+                              + BIOMETRIC_NOTE, parents=[_common("gallery_top")])
+    sub = p.add_subparsers(dest="gallery_command", metavar="ACTION", required=True)
+
+    e = sub.add_parser("enroll", aliases=["enrol"], parents=[common], help="add a person from a walking clip",
+                       description="Record gait templates of the person walking in SOURCE (a video file or a "
+                       "camera index) and store them under NAME. Enrolling an existing name adds templates.")
+    e.add_argument("name")
+    e.add_argument("source")
+    e.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds of walking to use (default 10)")
+    e.add_argument("--per-template", type=int, default=8, metavar="W",
+                   help="windows per template; a long walk gives several templates (default 8, 0 = one)")
+    e.add_argument("--new", action="store_true", help="refuse if NAME is already enrolled")
+    _model_args(e)
+    e.set_defaults(func=run_enroll)
+
+    i = sub.add_parser("identify", parents=[common], help="who is walking in a clip",
+                       description="Match the person walking in SOURCE against the gallery.")
+    i.add_argument("source")
+    i.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds to watch (default 10)")
+    i.add_argument("--threshold", type=float, help="open-set cosine threshold (default: the model's calibrated one)")
+    i.add_argument("--json", action="store_true")
+    _model_args(i)
+    i.set_defaults(func=run_identify)
+
+    ls = sub.add_parser("list", parents=[common], help="list enrolled people")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=run_list)
+
+    r = sub.add_parser("rename", parents=[common], help="rename a person")
+    r.add_argument("old")
+    r.add_argument("new")
+    r.set_defaults(func=run_rename)
+
+    rm = sub.add_parser("remove", parents=[common], help="delete a person and all their templates")
+    rm.add_argument("name")
+    rm.set_defaults(func=run_remove)
+
+    ex = sub.add_parser("export", parents=[common], help="write the gallery to a JSON file (mode 0600)")
+    ex.add_argument("file", type=Path)
+    ex.set_defaults(func=run_export)
+
+    im = sub.add_parser("import", parents=[common], help="add the people of an exported JSON file")
+    im.add_argument("file", type=Path)
+    conflict = im.add_mutually_exclusive_group()
+    conflict.add_argument("--merge", action="store_const", dest="on_conflict", const="merge",
+                          help="a name already enrolled gets the imported templates too")
+    conflict.add_argument("--replace", action="store_const", dest="on_conflict", const="replace",
+                          help="a name already enrolled gets only the imported templates")
+    im.set_defaults(func=run_import, on_conflict="error")
+
+
+def _open(args: argparse.Namespace, create: bool = True):
+    from app.gallery.paths import resolve_gallery_path
+    from app.gallery.store import GalleryStore
+
+    path = resolve_gallery_path(getattr(args, "gallery", None) or getattr(args, "gallery_top", None))
+    if not create and not path.exists():
+        raise UserError(f"no gallery at {path} (enrol someone first, or pass --gallery)")
+    return GalleryStore(path, create=create)
+
+
+def _progress(total: float | None):
+    if not sys.stderr.isatty():
+        return None
+
+    def show(seconds: float) -> None:
+        limit = f"/{total:.0f}" if total else ""
+        print(f"\r  {seconds:5.1f}{limit} s", end="", file=sys.stderr, flush=True)
+    return show
+
+
+def _collect(args: argparse.Namespace):
+    from app.gallery.enrol import collect_from_runtime, iter_source_frames, open_gait_runtime
+
+    if args.seconds is not None and args.seconds <= 0:
+        raise UserError("--seconds must be positive")
+    runtime = open_gait_runtime(args.gait_model, args.backend)
+    collection = collect_from_runtime(iter_source_frames(args.source, args.start, args.seconds), runtime,
+                                      progress=_progress(args.seconds))
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if not collection.embeddings:
+        raise UserError(f"{args.source}: no one walked long enough to measure a gait "
+                        f"({collection.frames} frames, {collection.seconds:.1f} s; a window is "
+                        f"{runtime.meta.window} samples)")
+    return runtime, collection
+
+
+def run_enroll(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from app.gallery.store import check_name
+    from app.gallery.templates import split_into_templates
+
+    name = check_name(args.name)
+    with _open(args) as store:       # fail fast on a bad gallery before minutes of video
+        if args.new and name in store:
+            raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
+    runtime, collection = _collect(args)
+    model_id = runtime.meta.model_id
+    templates = split_into_templates(np.stack(collection.embeddings), args.per_template,
+                                     weights=np.asarray(collection.weights) if collection.weights else None)
+    with _open(args) as store:
+        store.check_model(model_id)
+        person = store.add_templates(name, (t.vector for t in templates), model_id, source=str(args.source),
+                                     num_windows=int(np.mean([t.num_used for t in templates])))
+        path = store.path
+    consistency = min(t.consistency for t in templates)
+    print(f"enrolled {person.name}: {len(templates)} new template(s) from {len(collection.embeddings)} windows "
+          f"({collection.seconds:.1f} s, track {collection.track_id}); {person.num_templates} template(s) in "
+          f"{path}")
+    if len(collection.windows_per_track) > 1:
+        print(f"note: {len(collection.windows_per_track)} people were seen; the one seen longest was enrolled",
+              file=sys.stderr)
+    if consistency < 0.5:
+        print(f"note: the windows agree poorly (consistency {consistency:.2f}); enrol a longer, steadier walk",
+              file=sys.stderr)
+    return 0
+
+
+def run_identify(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from app.gallery.matcher import Matcher, resolve_threshold
+    from app.gallery.templates import build_template
+
+    with _open(args, create=False) as store:
+        if len(store) == 0:
+            raise UserError(f"the gallery {store.path} is empty: enrol someone first")
+        runtime, collection = _collect(args)
+        threshold = resolve_threshold(args.threshold, runtime.meta)
+        matcher = Matcher.from_store(store, threshold, runtime.meta.model_id)
+    template = build_template(np.stack(collection.embeddings), np.asarray(collection.weights) if collection.weights else None)
+    match = matcher.match(template.vector)
+    if args.json:
+        print(json.dumps({"name": match.name, "score": match.score, "candidate": match.candidate,
+                          "runner_up": match.runner_up, "runner_up_score": match.runner_up_score,
+                          "threshold": match.threshold, "windows": len(collection.embeddings),
+                          "track": collection.track_id}, indent=2))
+        return 0
+    if match.is_known:
+        second = f"; next {match.runner_up} {match.runner_up_score:.3f}" if match.runner_up else ""
+        print(f"{match.name} (score {match.score:.3f} >= {match.threshold:.3f}{second})")
+    else:
+        closest = f"; closest {match.candidate} {match.score:.3f}" if match.candidate else ""
+        print(f"unknown (below threshold {match.threshold:.3f}{closest})")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as store:
+        persons, model_id, path = store.persons(), store.model_id, store.path
+    if args.json:
+        print(json.dumps({"gallery": str(path), "model_id": model_id,
+                          "persons": [p.__dict__ for p in persons]}, indent=2))
+        return 0
+    if not persons:
+        print(f"{path}: no one enrolled")
+        return 0
+    width = max(len(p.name) for p in persons)
+    print(f"{path} (gait model {model_id}):")
+    for p in persons:
+        print(f"  {p.name:<{width}}  {p.num_templates:3d} template(s)  enrolled {p.created_at}  updated {p.updated_at}")
+    return 0
+
+
+def run_rename(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as store:
+        person = store.rename(args.old, args.new)
+    print(f"renamed {args.old.strip()} to {person.name}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as store:
+        wiped = store.remove(args.name)
+        path = store.path
+    print(f"removed {args.name.strip()} and all their templates from {path}")
+    if not wiped:
+        print("note: another program has the gallery open; the removed data is erased from its log file "
+              "when that program closes the gallery", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    with _open(args, create=False) as store:
+        count = store.export(args.file)
+    print(f"exported {count} person(s) to {args.file} (mode 0600: it holds biometric templates)")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        count = store.import_(args.file, args.on_conflict)
+        path = store.path
+    print(f"imported {count} person(s) into {path}")
+    return 0

@@ -1,0 +1,172 @@
+"""Pose estimation with the MediaPipe Tasks PoseLandmarker (VIDEO mode) from the bundled `.task` models.
+
+The models ship in `assets/pose/` and are read through `importlib.resources`; nothing is ever downloaded.
+A plausibility filter drops detections that are not a person (a collapsed skeleton on a foot or a hand).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from aclnet_core.errors import UserError
+from app.records import Frame, PoseResult, Skeleton
+
+POSE_MODELS = ("lite", "full")
+MEDIAPIPE_NUM_JOINTS = 33
+_SHOULDERS, _HIPS = (11, 12), (23, 24)
+
+
+@dataclass(frozen=True)
+class PlausibilityOptions:
+    """When a detection counts as a person.
+
+    min_visible_joints: joints with visibility >= min_visibility.
+    min_torso_visibility: mean visibility of the shoulders and hips.
+    min_torso_presence: mean presence of the shoulders and hips; phantom skeletons on a foot or a hand
+      often have visible but not "present" torsos.
+    min_extent: image extent of the visible landmarks (largest side of their box) as a fraction of the
+      frame's shorter side; a collapsed skeleton on a foot or a hand is small.
+    min_torso_extent: image distance mid-shoulder → mid-hip as a fraction of the frame's shorter side.
+
+    Defaults were chosen on the clips in ../shared/media (see docs/RESULTS.md): they keep 98–100 % of the
+    detections of whole, visible people and drop about a third of the phantom skeletons on a foot.
+    """
+
+    min_visibility: float = 0.5
+    min_visible_joints: int = 8
+    min_torso_visibility: float = 0.5
+    min_torso_presence: float = 0.8
+    min_extent: float = 0.08
+    min_torso_extent: float = 0.03
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Options of the pose stage (in the spirit of MediaPipe Tasks' options objects)."""
+
+    model: str = "full"  # 'lite' | 'full' | a path to a .task file
+    num_poses: int = 1
+    min_pose_detection_confidence: float = 0.5
+    min_pose_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
+    plausibility: PlausibilityOptions = field(default_factory=PlausibilityOptions)
+
+
+def pose_model_bytes(model: str = "full") -> bytes:
+    """The bytes of a bundled pose model ('lite' or 'full') or of a `.task` file given by path."""
+    if model in POSE_MODELS:
+        resource = importlib.resources.files("assets.pose").joinpath(f"pose_landmarker_{model}.task")
+        try:
+            return resource.read_bytes()
+        except (FileNotFoundError, ModuleNotFoundError):
+            raise UserError(f"bundled pose model '{model}' is missing (assets/pose/pose_landmarker_{model}.task)") from None
+    path = Path(model)
+    if not path.is_file():
+        raise UserError(f"pose model not found: {model} (use 'lite', 'full' or a .task file)")
+    return path.read_bytes()
+
+
+def is_plausible(skeleton: Skeleton, frame_size: tuple[int, int], options: PlausibilityOptions = PlausibilityOptions()) -> bool:
+    """True when a detection looks like a person rather than a stray hand or foot."""
+    vis = skeleton.visibility
+    if int((vis >= options.min_visibility).sum()) < options.min_visible_joints:
+        return False
+    torso = list(_SHOULDERS + _HIPS)
+    if float(vis[torso].mean()) < options.min_torso_visibility:
+        return False
+    if float(skeleton.presence[torso].mean()) < options.min_torso_presence:
+        return False
+    w, h = frame_size
+    short_side = float(min(w, h)) if w > 0 and h > 0 else 1.0
+    px = skeleton.pixels((w, h)) if w > 0 and h > 0 else skeleton.image[:, :2]
+    shown = px[vis >= options.min_visibility]
+    extent = float((shown.max(axis=0) - shown.min(axis=0)).max()) / short_side
+    if extent < options.min_extent:
+        return False
+    mid_shoulder = px[list(_SHOULDERS)].mean(axis=0)
+    mid_hip = px[list(_HIPS)].mean(axis=0)
+    return float(np.linalg.norm(mid_shoulder - mid_hip)) / short_side >= options.min_torso_extent
+
+
+def _landmark_array(landmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MediaPipe landmark list → (V, 3) xyz, (V,) visibility, (V,) presence."""
+    xyz = np.array([(lm.x, lm.y, lm.z) for lm in landmarks], dtype=np.float32)
+    vis = np.array([lm.visibility if lm.visibility is not None else 1.0 for lm in landmarks], dtype=np.float32)
+    pres = np.array([lm.presence if lm.presence is not None else 1.0 for lm in landmarks], dtype=np.float32)
+    return xyz, vis, pres
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in VIDEO mode. Not thread-safe: use one per thread; call `close()` when done."""
+
+    def __init__(self, options: PoseOptions = PoseOptions()) -> None:
+        import mediapipe as mp
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        if options.num_poses < 1:
+            raise UserError("num_poses must be at least 1")
+        self.options = options
+        self._mp = mp
+        task_options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=pose_model_bytes(options.model)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=options.num_poses,
+            min_pose_detection_confidence=options.min_pose_detection_confidence,
+            min_pose_presence_confidence=options.min_pose_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
+        except (RuntimeError, ValueError) as exc:
+            raise UserError(f"cannot load pose model {options.model}: {exc}") from None
+        self._last_ms = -1
+
+    def detect(self, frame: Frame) -> PoseResult:
+        """Pose of every plausible person in a BGR frame (timestamps must increase; equal ones are nudged)."""
+        import cv2
+
+        image = frame.image
+        if image is None:
+            raise ValueError("PoseEstimator.detect needs a frame with an image")
+        h, w = image.shape[:2]
+        limit = self.options.max_input_side
+        if limit and max(h, w) > limit:
+            scale = limit / max(h, w)
+            image = cv2.resize(image, (max(2, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        t_ms = max(round(frame.timestamp * 1000.0), self._last_ms + 1)
+        self._last_ms = t_ms
+        result = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), t_ms)
+        skeletons, rejected = [], 0
+        for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
+            xyz, vis, pres = _landmark_array(image_lms)
+            world, _, _ = _landmark_array(world_lms)
+            skeleton = Skeleton(image=xyz, world=world, visibility=vis, presence=pres)
+            if is_plausible(skeleton, (w, h), self.options.plausibility):
+                skeletons.append(skeleton)
+            else:
+                rejected += 1
+        return PoseResult(frame.index, frame.timestamp, skeletons, rejected)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # MediaPipe's own __del__ fails at interpreter exit; close early instead
+        with contextlib.suppress(Exception):
+            self.close()

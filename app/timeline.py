@@ -1,0 +1,163 @@
+"""Per-track timeline of labelled segments (start, end, label, score, identity) → JSON / CSV.
+
+Built frame by frame from FrameResults; a segment is a run of frames where a track shows the same smoothed
+label. Files are written atomically, so an interrupted export still leaves a valid timeline of what was
+processed (`complete: false`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aclnet_core.io_utils import atomic_write
+from app.records import FrameResult
+from app.video_sink import user_file_mode
+
+TIMELINE_VERSION = 1
+CSV_FIELDS = ("track_id", "label", "start_frame", "end_frame", "start_time", "end_time", "score", "max_score", "identity")
+
+
+@dataclass
+class Segment:
+    track_id: int
+    label: str
+    start_frame: int
+    end_frame: int
+    start_time: float
+    end_time: float
+    score: float  # mean smoothed score over the segment's frames
+    max_score: float
+    identity: str | None = None  # the most frequent identity over the segment (None: no gallery or unknown)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("start_time", "end_time", "score", "max_score"):
+            d[key] = round(float(d[key]), 4)
+        return d
+
+
+@dataclass
+class _Open:
+    label: str
+    start_frame: int
+    start_time: float
+    end_frame: int
+    end_time: float
+    scores: list[float] = field(default_factory=list)
+    identities: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class _TrackSpan:
+    start_frame: int
+    start_time: float
+    end_frame: int
+    end_time: float
+
+
+class Timeline:
+    """Collects segments per track. `max_gap` frames without the track (or its label) close a segment."""
+
+    def __init__(self, source: str = "", fps: float | None = None, max_gap: int = 15, metadata: dict | None = None) -> None:
+        self.source = source
+        self.fps = fps
+        self.max_gap = max_gap
+        self.metadata = dict(metadata or {})
+        self.frames_processed = 0
+        self.last_frame = -1
+        self._open: dict[int, _Open] = {}
+        self._segments: list[Segment] = []
+        self._tracks: dict[int, _TrackSpan] = {}
+
+    def update(self, result: FrameResult) -> None:
+        index, t = result.frame.index, result.frame.timestamp
+        self.frames_processed += 1
+        self.last_frame = index
+        for tracked in result.tracks:
+            span = self._tracks.get(tracked.track_id)
+            if span is None:
+                self._tracks[tracked.track_id] = _TrackSpan(index, t, index, t)
+            else:
+                span.end_frame, span.end_time = index, t
+            prediction = result.predictions.get(tracked.track_id)
+            label = prediction.label if prediction is not None else None
+            current = self._open.get(tracked.track_id)
+            if current is not None and (label != current.label or index - current.end_frame > self.max_gap):
+                self._close(tracked.track_id)
+                current = None
+            if label is None:
+                continue
+            if current is None:
+                current = self._open[tracked.track_id] = _Open(label, index, t, index, t)
+            current.end_frame, current.end_time = index, t
+            current.scores.append(float(prediction.score))
+            if prediction.identity:
+                current.identities[prediction.identity] += 1
+        for track_id in [k for k, seg in self._open.items() if index - seg.end_frame > self.max_gap]:
+            self._close(track_id)
+
+    def _close(self, track_id: int) -> None:
+        seg = self._open.pop(track_id, None)
+        if seg is None:
+            return
+        identity = seg.identities.most_common(1)[0][0] if seg.identities else None
+        self._segments.append(Segment(track_id, seg.label, seg.start_frame, seg.end_frame, seg.start_time, seg.end_time,
+                                      sum(seg.scores) / len(seg.scores), max(seg.scores), identity))
+
+    def segments(self) -> list[Segment]:
+        """All segments so far (open ones included), ordered by track and start."""
+        closed = list(self._segments)
+        for track_id, seg in self._open.items():
+            identity = seg.identities.most_common(1)[0][0] if seg.identities else None
+            closed.append(Segment(track_id, seg.label, seg.start_frame, seg.end_frame, seg.start_time, seg.end_time,
+                                  sum(seg.scores) / len(seg.scores), max(seg.scores), identity))
+        return sorted(closed, key=lambda s: (s.track_id, s.start_frame))
+
+    def to_dict(self, complete: bool = True) -> dict[str, Any]:
+        segments = self.segments()
+        tracks = []
+        for track_id, span in sorted(self._tracks.items()):
+            tracks.append({
+                "track_id": track_id,
+                "start_frame": span.start_frame, "end_frame": span.end_frame,
+                "start_time": round(span.start_time, 4), "end_time": round(span.end_time, 4),
+                "segments": [s.to_dict() for s in segments if s.track_id == track_id],
+            })
+        return {
+            "version": TIMELINE_VERSION,
+            "source": self.source,
+            "fps": self.fps,
+            "frames_processed": self.frames_processed,
+            "last_frame": self.last_frame,
+            "complete": bool(complete),
+            **self.metadata,
+            "tracks": tracks,
+            "segments": [s.to_dict() for s in segments],
+        }
+
+    def write_json(self, path: str | Path, complete: bool = True) -> Path:
+        path = Path(path)
+        with atomic_write(path, mode=user_file_mode()) as tmp:
+            tmp.write_text(json.dumps(self.to_dict(complete), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    def write_csv(self, path: str | Path) -> Path:
+        path = Path(path)
+        with atomic_write(path, mode=user_file_mode()) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+            writer.writeheader()
+            for seg in self.segments():
+                row = seg.to_dict()
+                row["identity"] = row["identity"] or ""
+                writer.writerow({k: row[k] for k in CSV_FIELDS})
+        return path
+
+
+def read_timeline_json(path: str | Path) -> dict[str, Any]:
+    """Load a timeline written by `Timeline.write_json`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

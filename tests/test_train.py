@@ -1,0 +1,144 @@
+"""Trainer and evaluation end to end on a tiny generated pyskl pickle (no dataset needed)."""
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aclnet_core.errors import UserError
+from aclnet_core.model.checkpoint import load_checkpoint
+from aclnet_core.train.config import load_config
+from aclnet_core.train.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_pyskl(path: Path, v: int = 20, per_class: int = 6, classes: int = 3, seed: int = 0) -> Path:
+    """Classes differ by which joint group oscillates, so a model can learn them."""
+    rng = np.random.default_rng(seed)
+    anns, split = [], {"train": [], "val": []}
+    for c in range(classes):
+        for i in range(per_class):
+            t = int(rng.integers(8, 20))
+            kp = rng.normal(0, 0.05, (1, t, v, 3)).astype(np.float32)
+            kp[0, :, :, 1] += np.linspace(0, 1, v)[None, :]            # a vertical body
+            joints = slice(4 + 4 * c, 8 + 4 * c)
+            kp[0, :, joints, 0] += np.sin(np.linspace(0, 6, t))[:, None]
+            name = f"c{c}_{i}"
+            anns.append({"frame_dir": name, "label": c, "keypoint": kp, "total_frames": t})
+            split["train" if i < per_class - 2 else "val"].append(name)
+    path.write_bytes(pickle.dumps({"split": split, "annotations": anns}))
+    return path
+
+
+def tiny_config(tmp_path: Path, data: Path, **extra) -> list[str]:
+    overrides = [f"data.path={data}", "data.kind=pyskl", "data.layout=kinect20", "data.train_split=train",
+                 "data.val_split=val", "preprocess.window=8", "optim.epochs=2", "optim.batch_size=4",
+                 "optim.lr=0.05", f"out_dir={tmp_path / 'run'}", "seed=3", "val_clips=1",
+                 "acl.memory_size=8"]
+    overrides += [f"{k}={v}" for k, v in extra.items()]
+    return overrides
+
+
+@pytest.fixture
+def data(tmp_path):
+    return make_pyskl(tmp_path / "tiny.pkl")
+
+
+def test_train_writes_complete_checkpoints(tmp_path, data):
+    cfg = load_config(None, tiny_config(tmp_path, data))
+    result = Trainer(cfg, progress=False).fit()
+    assert 0.0 <= result.best_top1 <= 1.0
+    payload = load_checkpoint(tmp_path / "run" / "last.pt", full=True)
+    meta = payload["meta"]
+    assert meta.labels == ["class_0", "class_1", "class_2"] or len(meta.labels) == 3
+    assert meta.layout == "kinect20" and meta.window == 8 and meta.num_joints == 20
+    assert payload["epoch"] == 2 and payload["loss_state"] is not None
+    assert (tmp_path / "run" / "best.pt").exists()
+    rows = (tmp_path / "run" / "metrics.csv").read_text().strip().splitlines()
+    assert len(rows) == 3                               # header + 2 epochs
+    assert not list((tmp_path / "run").glob("*.part*"))  # no temporary files left
+
+
+def test_resume_is_exact(tmp_path, data):
+    """Kill a run during epoch 2, resume from last.pt: the result equals an uninterrupted run."""
+    Trainer(load_config(None, tiny_config(tmp_path / "a", data)), progress=False).fit()
+    cfg = load_config(None, tiny_config(tmp_path / "b", data))
+    trainer = Trainer(cfg, progress=False)
+    original = trainer.train_epoch
+
+    def killed(epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        return original(epoch)
+
+    trainer.train_epoch = killed
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    Trainer(cfg, resume=tmp_path / "b" / "run" / "last.pt", progress=False).fit()
+    a = load_checkpoint(tmp_path / "a" / "run" / "last.pt", full=True)
+    b = load_checkpoint(tmp_path / "b" / "run" / "last.pt", full=True)
+    for key in a["model"]:
+        assert torch.allclose(a["model"][key].float(), b["model"][key].float(), atol=1e-6), key
+    for key in a["loss_state"]:
+        assert torch.equal(a["loss_state"][key], b["loss_state"][key]), key
+
+
+def test_ce_only_has_no_loss_state(tmp_path, data):
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"acl.enabled": "false", "optim.epochs": 1}))
+    Trainer(cfg, progress=False).fit()
+    assert load_checkpoint(tmp_path / "run" / "last.pt", full=True)["loss_state"] is None
+
+
+def test_empty_split_and_bad_layout_are_user_errors(tmp_path, data):
+    with pytest.raises(UserError, match="split"):
+        Trainer(load_config(None, tiny_config(tmp_path, data, **{"data.val_split": "nope"})), progress=False)
+    with pytest.raises(UserError):
+        Trainer(load_config(None, tiny_config(tmp_path, data, **{"data.layout": "ntu25"})), progress=False)
+    with pytest.raises(UserError, match="unknown config key"):
+        load_config(None, ["optim.lrr=1"])
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_train_then_eval_and_ensemble(tmp_path, data):
+    run = tmp_path / "cli"
+    res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--window", "8", "--epochs", "1",
+                  "--batch-size", "4", "--out", str(run), "--no-progress", "--set", "acl.memory_size=8")
+    assert res.returncode == 0, res.stderr
+    res = run_cli("eval", str(run / "last.pt"), str(run / "last.pt"), "--weights", "2,1", "--clips", "2",
+                  "--out", str(tmp_path / "ev"), "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["num_samples"] == 6 and len(out["streams"]) == 2
+    saved = json.loads((tmp_path / "ev" / "results.json").read_text())
+    assert saved["top1"] == out["top1"]
+    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
+
+
+def test_cli_bad_input_is_one_line(tmp_path, data):
+    bad = tmp_path / "bad.pkl"
+    bad.write_bytes(b"not a pickle")
+    for args in (["eval", str(tmp_path / "missing.pt"), "--data", str(data)],
+                 ["train", "--data", str(bad), "--layout", "kinect20", "--epochs", "1"],
+                 ["train", "--data", str(data), "--layout", "nope", "--epochs", "1"]):
+        res = run_cli(*args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("error:"), res.stderr
+        assert "Traceback" not in res.stderr
+
+
+def test_eval_rejects_layout_mismatch(tmp_path, data):
+    run = tmp_path / "cli"
+    assert run_cli("train", "--data", str(data), "--layout", "kinect20", "--window", "8", "--epochs", "1",
+                   "--batch-size", "4", "--out", str(run), "--no-progress", "--set", "acl.memory_size=8").returncode == 0
+    other = make_pyskl(tmp_path / "coco.pkl", v=17)
+    res = run_cli("eval", str(run / "last.pt"), "--data", str(other), "--layout", "coco17", "--clips", "1")
+    assert res.returncode == 2 and "layout" in res.stderr
