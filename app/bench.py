@@ -75,80 +75,127 @@ def hardware() -> dict[str, Any]:
     return info
 
 
-def _random_runtime():
-    """A randomly initialised ACLNet-lite (same compute as a trained one) for when no model is shipped."""
-    import numpy as np
+def _random_runtime(workdir: Path, backend: str = "auto"):
+    """A randomly initialised ACLNet-lite (the same compute as a trained one) for when no model is shipped.
+
+    It is exported to ONNX (and run like a shipped .onnx would be) when the exporter works, else run by torch.
+    """
     import torch
 
     from aclnet_core.data.preprocess import PreprocessConfig
     from aclnet_core.model.encoder import ACLNet
-    from aclnet_core.model.metadata import ModelMetadata
-    from aclnet_core.runtime.torch_runtime import TorchRuntime
+    from aclnet_core.model.metadata import ModelMetadata, weights_id
+    from app.recogniser import open_runtime
 
     torch.manual_seed(0)
-    torch.set_num_threads(1)  # as open_runtime does for the live pipeline
     labels = [f"class{i}" for i in range(10)]
-    model = ACLNet(len(labels), 33, 3, "lite")
-    meta = ModelMetadata("action", labels, "lite", 33, 3, model.embed_dim, PreprocessConfig("mediapipe33").to_dict(), "random")
-    runtime = TorchRuntime(model, meta, device="auto")
-    runtime.infer(np.zeros((1, 1, 64, 33, 3), np.float32))
-    return runtime
+    model = ACLNet(len(labels), 33, 3, "lite").eval()
+    meta = ModelMetadata("action", labels, "lite", 33, 3, model.embed_dim, PreprocessConfig("mediapipe33").to_dict(),
+                         weights_id(model.state_dict()))
+    try:
+        import onnx
+
+        from aclnet_core.export.onnx_export import torch_to_onnx
+
+        proto, _ = torch_to_onnx(model, meta)
+        path = workdir / "random_lite.onnx"
+        onnx.save(proto, str(path))
+        return open_runtime(path, backend)
+    except (ImportError, UserError) as exc:
+        log.warning("ONNX export of the random model failed (%s); timing torch instead", exc)
+    from aclnet_core.runtime.torch_runtime import TorchRuntime
+
+    torch.set_num_threads(1)  # as open_runtime does for the live pipeline
+    return TorchRuntime(model, meta, device="auto")
+
+
+def _transcode(source, size: tuple[int, int], path: Path, max_frames: int = 900) -> Path:
+    """Write the source's frames, resized to `size`, as an H.264 file (the bench's camera-sized input)."""
+    import cv2
+
+    from app.video_sink import VideoSink
+
+    with VideoSink(path, source.rate or source.fps or 30.0, tuple(size)) as sink:
+        for frame in source.frames():
+            sink.write(cv2.resize(frame.image, tuple(size), interpolation=cv2.INTER_AREA))
+            if frame.index + 1 >= max_frames:
+                break
+    return path
+
+
+def _bench_source(options: BenchOptions, workdir: Path):
+    """(source, its name, a note on how the input was prepared) for a bench run."""
+    from app.sources import ImageSource, LoopingSource, PacedSource, VideoFileSource, open_source
+
+    note = None
+    if options.source is None:
+        source = ImageSource(bundled_test_image(), repeat=10**9, fps=options.fps, size=options.size).open()
+        name = f"{bundled_test_image().name} (still image, repeated)"
+    else:
+        spec, name = options.source, options.source
+        probe = open_source(spec, repeat=1, fps=options.fps)
+        if isinstance(probe, VideoFileSource) and options.size is not None and probe.size != tuple(options.size):
+            # Decoding a larger clip and resizing it would be charged to capture; a camera delivers WxH directly.
+            spec = str(_transcode(probe, options.size, workdir / "bench_input.mp4"))
+            note = f"transcoded from {probe.size[0]}x{probe.size[1]} to {options.size[0]}x{options.size[1]} H.264 first"
+        probe.close()
+
+        def reopen():
+            return open_source(spec, size=options.size, repeat=10**9, fps=options.fps)
+
+        source = reopen()
+        if not source.is_live and source.frame_count is not None:  # a clip: loop it for as long as needed
+            source.close()
+            source = LoopingSource(reopen).open()
+            note = (note + "; " if note else "") + "looped"
+    if options.paced and not source.is_live:
+        source = PacedSource(source, fps=options.fps).open()
+    return source, name, note
 
 
 def run_bench(options: BenchOptions, pose_factory=None) -> dict[str, Any]:
     """Run the pipeline for warm-up + `seconds` and report; `pose_factory` replaces MediaPipe (tests)."""
+    import tempfile
+
     from app.pipeline import Pipeline, PipelineOptions
     from app.recogniser import Recogniser, open_runtime
-    from app.sources import ImageSource, LoopingSource, PacedSource, open_source
 
     model_note = None
     recogniser = None
-    if not options.pose_only:
+    with tempfile.TemporaryDirectory(prefix="aclnet-bench-") as workdir:
+        if not options.pose_only:
+            try:
+                runtime = open_runtime(options.model, options.backend)
+            except UserError:
+                if options.model is not None:
+                    raise
+                runtime = _random_runtime(Path(workdir), options.backend)
+                model_note = "no shipped model found: a randomly initialised ACLNet-lite (same compute) was timed"
+            recogniser = Recogniser(runtime)
+        source, source_name, input_note = _bench_source(options, Path(workdir))
+        hw_before = hardware()
+        pipeline = Pipeline(source, recogniser, PipelineOptions(pose=options.pose), pose_factory=pose_factory)
+        measure_start = measure_end = None
+        frames = measure_frames = 0
+        started = time.perf_counter()
         try:
-            runtime = open_runtime(options.model, options.backend)
-        except UserError:
-            if options.model is not None:
-                raise
-            runtime = _random_runtime()
-            model_note = "no shipped model found: a randomly initialised ACLNet-lite (same compute) was used"
-        recogniser = Recogniser(runtime)
-    if options.source is None:
-        source = ImageSource(bundled_test_image(), repeat=10**9, fps=options.fps, size=options.size).open()
-        source_name = f"{bundled_test_image().name} (still image, repeated)"
-    else:
-        def reopen():
-            return open_source(options.source, size=options.size, repeat=10**9, fps=options.fps)
-
-        source = reopen()
-        source_name = options.source
-        if not source.is_live and source.frame_count is not None:  # a clip: loop it for as long as needed
+            for _ in pipeline.results():
+                frames += 1
+                now = time.perf_counter()
+                if measure_start is None and now - started >= options.warmup_s:
+                    pipeline.stats = type(pipeline.stats)()  # restart the measurement after the warm-up
+                    measure_start, measure_frames = now, frames
+                measure_end = now
+                if now - started >= options.warmup_s + options.seconds:
+                    break
+        except KeyboardInterrupt:
+            log.warning("bench interrupted: reporting what was measured")
+        finally:
+            pipeline.stop()
             source.close()
-            source = LoopingSource(reopen).open()
-    if options.paced and not source.is_live:
-        source = PacedSource(source, fps=options.fps).open()
-    hw_before = hardware()
-    pipeline = Pipeline(source, recogniser, PipelineOptions(pose=options.pose), pose_factory=pose_factory)
-    measured = None
-    frames = 0
-    started = time.perf_counter()
-    try:
-        for _ in pipeline.results():
-            frames += 1
-            elapsed = time.perf_counter() - started
-            if measured is None and elapsed >= options.warmup_s:
-                measured = pipeline.stats  # restart the measurement after the warm-up
-                pipeline.stats = type(pipeline.stats)()
-                measure_start, measure_frames = time.perf_counter(), frames
-            if elapsed >= options.warmup_s + options.seconds:
-                break
-    except KeyboardInterrupt:
-        log.warning("bench interrupted: reporting what was measured")
-    finally:
-        pipeline.stop()
-        source.close()
-    if measured is None:
+    if measure_start is None or measure_end <= measure_start:
         raise UserError("the source ended before the warm-up was over; use a longer source or --warmup 0")
-    duration = time.perf_counter() - measure_start
+    duration = measure_end - measure_start
     snap = pipeline.stats.snapshot()
     out_frames = frames - measure_frames
     report = {
@@ -164,6 +211,7 @@ def run_bench(options: BenchOptions, pose_factory=None) -> dict[str, Any]:
             "window": None if recogniser is None else recogniser.window_options().length,
             "stride": None if recogniser is None else recogniser.window_options().stride,
             "model_note": model_note,
+            "input_note": input_note,
             "seconds": round(duration, 2),
             "warmup_s": options.warmup_s,
         },
@@ -189,8 +237,9 @@ def format_report(report: dict[str, Any]) -> str:
         f"pose        MediaPipe {s['pose_model']} (num_poses={s['num_poses']})",
         f"recogniser  {s['backend'] or 'none'}" + (f", T={s['window']}, stride={s['stride']}" if s["window"] else ""),
     ]
-    if s.get("model_note"):
-        lines.append(f"note        {s['model_note']}")
+    for key in ("model_note", "input_note"):
+        if s.get(key):
+            lines.append(f"note        {s[key]}")
     lines.append(f"hardware    {hw['cpu']}, {hw['cores']} cores, load {hw.get('load_average')} → {report.get('load_average_after')}")
     lines.append(f"measured    {s['seconds']} s after {s['warmup_s']} s warm-up: {r['frames_out']} frames, "
                  f"{r['sustained_fps']} fps sustained, {r['dropped']} dropped, {r['inferences']} model calls")

@@ -105,13 +105,13 @@ def _progress(total: float | None):
 
 
 def _collect(args: argparse.Namespace):
-    from app.gallery.enrol import collect_from_runtime, iter_source_frames, open_gait_runtime
+    from app.gallery.enrol import collect_from_runtime, open_clipped_source, open_gait_runtime
 
     if args.seconds is not None and args.seconds <= 0:
         raise UserError("--seconds must be positive")
     runtime = open_gait_runtime(args.gait_model, args.backend)
-    collection = collect_from_runtime(iter_source_frames(args.source, args.start, args.seconds), runtime,
-                                      progress=_progress(args.seconds))
+    source = open_clipped_source(args.source, args.start, args.seconds)
+    collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if not collection.embeddings:
@@ -133,8 +133,7 @@ def run_enroll(args: argparse.Namespace) -> int:
             raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
     runtime, collection = _collect(args)
     model_id = runtime.meta.model_id
-    templates = split_into_templates(np.stack(collection.embeddings), args.per_template,
-                                     weights=np.asarray(collection.weights) if collection.weights else None)
+    templates = split_into_templates(np.stack(collection.embeddings), args.per_template)
     with _open(args) as store:
         store.check_model(model_id)
         person = store.add_templates(name, (t.vector for t in templates), model_id, source=str(args.source),
@@ -165,7 +164,7 @@ def run_identify(args: argparse.Namespace) -> int:
         runtime, collection = _collect(args)
         threshold = resolve_threshold(args.threshold, runtime.meta)
         matcher = Matcher.from_store(store, threshold, runtime.meta.model_id)
-    template = build_template(np.stack(collection.embeddings), np.asarray(collection.weights) if collection.weights else None)
+    template = build_template(np.stack(collection.embeddings))
     match = matcher.match(template.vector)
     if args.json:
         print(json.dumps({"name": match.name, "score": match.score, "candidate": match.candidate,

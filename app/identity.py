@@ -18,7 +18,7 @@ from app.gallery.matcher import GalleryMatcher, IdentityMatch, resolve_threshold
 from app.gallery.store import GalleryStore
 from app.gallery.templates import build_template
 
-__all__ = ["GaitRuntime", "IdentityOptions", "IdentityService", "gait_model_input", "SOURCE_LAYOUT"]
+__all__ = ["SOURCE_LAYOUT", "GaitRuntime", "IdentityOptions", "IdentityService", "gait_model_input"]
 
 SOURCE_LAYOUT = "mediapipe33"  # what the pose stage produces
 
@@ -39,15 +39,38 @@ class IdentityOptions:
     reject_outliers: bool = True
 
 
+def _gait_span(window: Any, keypoint: np.ndarray, score: Any, length: int, fps: float):
+    """The last `length` samples at the gait model's rate `fps`, cut from a window with start/end times.
+
+    The live windows are cut for the action model (its T and rate); the gait model must see its own T at its
+    own rate, as in enrolment and training, not the action window squeezed into T_gait samples.
+    """
+    start, end = getattr(window, "start_time", None), getattr(window, "end_time", None)
+    if start is None or end is None or not end > start or keypoint.shape[0] < 2:
+        return keypoint, score
+    from app.windows import resample_track
+
+    times = np.linspace(start, end, keypoint.shape[0])
+    targets = end - (length - 1 - np.arange(length)) / fps
+    keypoint = resample_track(times, keypoint, targets).astype(np.float32)
+    if score is not None:
+        score = resample_track(times, np.asarray(score, dtype=np.float64), targets).astype(np.float32)
+    return keypoint, score
+
+
 def gait_model_input(windows: list[Any], meta: Any, source_layout: str = SOURCE_LAYOUT) -> np.ndarray:
     """(N, M, T, V, C') float32 for the gait model.
 
-    Each item is an `app.records.Window` (keypoint (T, V, C) + score (T, V)) or a bare (T, V, C) array in
-    `source_layout`; it is converted to the model's layout and run through `prepare_clip`, like training data.
+    Each item is an `app.records.Window` (keypoint (T, V, C) + score (T, V) + start/end time) or a bare
+    (T, V, C) array in `source_layout`. A Window is first cut to the gait model's own span (its window T at its
+    sample rate, ending at the window's end); then it is converted to the model's layout and run through
+    `prepare_clip`, like training data.
     """
     from aclnet_core.data.preprocess import prepare_clip
+    from app.recogniser import meta_sample_fps
 
     cfg = meta.preprocess_config()
+    fps = meta_sample_fps(meta)
     coords = int(meta.in_channels) - int(cfg.use_score)
     clips = []
     for window in windows:
@@ -56,6 +79,7 @@ def gait_model_input(windows: list[Any], meta: Any, source_layout: str = SOURCE_
         if keypoint.ndim != 3:
             raise UserError(f"a gait window must be (T, V, C), got shape {keypoint.shape}")
         keypoint = keypoint[..., :coords]
+        keypoint, score = _gait_span(window, keypoint, score, int(cfg.window), fps)
         if cfg.layout != source_layout:
             from aclnet_core.skeleton.convert import convert, convert_score
 

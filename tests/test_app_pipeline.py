@@ -180,7 +180,7 @@ def test_bench_reports_latency_and_fps():
     report = run_bench(BenchOptions(size=(160, 120), fps=60.0, seconds=0.6, warmup_s=0.2, pose_only=True),
                        pose_factory=fake_pose_factory(delay_s=0.005))
     results = report["results"]
-    assert results["frames_out"] > 10 and results["sustained_fps"] > 20
+    assert results["frames_out"] > 5 and results["sustained_fps"] > 10  # loose: the CPU may be shared
     assert results["latency_ms"]["pose"]["p95_ms"] >= 5.0
     assert report["hardware"]["cores"] >= 1
     text = format_report(report)

@@ -196,7 +196,9 @@ def test_merge_sibling_convs_is_exact():
     ops = [n.op_type for n in merged.graph.node]
     assert ops.count("Conv") == 2 and ops.count("Split") == 1 and ops.count("Relu") == 1
     x = np.random.default_rng(1).standard_normal((2, 4, 3, 2)).astype(np.float32)
-    run = lambda m: ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})  # noqa: E731
+
+    def run(m: onnx.ModelProto) -> list[np.ndarray]:
+        return ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
     for a, b in zip(run(model), run(merged)):
         np.testing.assert_array_equal(a, b)
 

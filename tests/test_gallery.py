@@ -44,7 +44,7 @@ def mode(path: Path) -> int:
 
 def run_python(code: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, **kwargs)
+                          text=True, timeout=60, check=False, **kwargs)
 
 
 # ------------------------------------------------------------------------------------------------ store
@@ -438,6 +438,23 @@ def test_identity_service_buffers_per_track_and_matches(tmp_path):
             IdentityService(FakeGaitRuntime("gait-2"), store)
 
 
+def test_gait_input_is_cut_to_the_gait_models_own_span():
+    """A 64-sample action window at 30 fps -> the gait model's last 8 samples at 30 fps, not a squeeze."""
+    from app.identity import gait_model_input
+    from app.records import Window
+
+    meta = FakeGaitRuntime().meta                                      # window 8, 30 fps, no normalisation
+    kp = np.zeros((64, 33, 3), np.float32)
+    kp[:, :, 0] = np.arange(64, dtype=np.float32)[:, None]             # x = sample number
+    window = Window(track_id=1, keypoint=kp, score=np.ones((64, 33), np.float32), start_time=10.0,
+                    end_time=10.0 + 63 / 30, end_frame=400)
+    clip = gait_model_input([window], meta)
+    assert clip.shape == (1, 1, 8, 33, 3)
+    assert np.allclose(clip[0, 0, :, 5, 0], np.arange(56, 64), atol=1e-4)
+    bare = gait_model_input([kp], meta)                                # no times: uniform resampling
+    assert bare[0, 0, 0, 5, 0] == 0 and bare[0, 0, -1, 5, 0] == 63
+
+
 # -------------------------------------------------------------------------------------------------- CLI
 def test_cli_list_rename_remove_export_import(tmp_path, capsys):
     from main import main
@@ -464,3 +481,89 @@ def test_cli_list_rename_remove_export_import(tmp_path, capsys):
     assert {p["name"]: p["num_templates"] for p in listed["persons"]} == {"Ada": 2, "Robert": 2}
     assert main(["gallery", "list", "--gallery", str(tmp_path / "none.sqlite")]) == 2
     assert not (tmp_path / "none.sqlite").exists()                  # list never creates a gallery
+
+
+# ------------------------------------------------------------------------------ enrolment via the pipeline
+class WalkerSource:
+    """A skeleton-providing source: one person (joint 0's world x = `person`) walking across the frame."""
+
+    def __new__(cls, person: int, frames: int = 60, fps: float = 30.0):
+        from app.records import Frame, Skeleton
+        from app.sources import Source
+
+        class _Walker(Source):
+            provides_skeletons = True
+
+            def _open(self) -> None:
+                self.fps, self.size, self.name = fps, (640, 480), f"person:{person}"
+
+            def _frames(self):
+                base = person_window(person)[0]
+                for i in range(frames):
+                    image = np.zeros((33, 3), np.float32)
+                    image[:, 0] = 0.3 + 0.004 * i + 0.01 * np.sin(np.arange(33))
+                    image[:, 1] = np.linspace(0.2, 0.9, 33)
+                    skeleton = Skeleton(image=image, world=base.copy(), visibility=np.ones(33, np.float32),
+                                        presence=np.ones(33, np.float32))
+                    yield Frame(image=None, index=i, timestamp=i / fps, size=(640, 480), skeletons=[skeleton])
+
+        return _Walker()
+
+
+def test_collect_embeddings_through_the_pipeline():
+    from app.gallery.enrol import ClippedSource, collect_from_runtime
+
+    source = ClippedSource(WalkerSource(4, frames=90), start=0.5, seconds=2.0).open()
+    collection = collect_from_runtime(source, FakeGaitRuntime())
+    assert collection.track_id is not None and len(collection.windows_per_track) == 1
+    assert 4 <= len(collection.embeddings) <= 8                      # 2 s of 8-sample windows, stride 8
+    assert all(np.allclose(e, basis(4)) for e in collection.embeddings)
+    assert collection.frames == 61 and collection.seconds == pytest.approx(2.0)
+
+
+def test_cli_enrol_then_identify_and_unknown(tmp_path, monkeypatch, capsys):
+    """Enrol from one part of a walk, identify in another part; a different person reads 'unknown'."""
+    from app.gallery import enrol
+    from main import main
+
+    runtime = FakeGaitRuntime()
+    monkeypatch.setattr(enrol, "open_gait_runtime", lambda path=None, backend="auto": runtime)
+    monkeypatch.setattr(enrol, "open_source", lambda spec: WalkerSource(int(spec.split(":")[1]), frames=150))
+    g = ["--gallery", str(tmp_path / "g.sqlite")]
+    assert main(["gallery", "enroll", "Four", "person:4", "--seconds", "2", "--per-template", "3", *g]) == 0
+    assert "enrolled Four" in capsys.readouterr().out
+    with GalleryStore(tmp_path / "g.sqlite", create=False) as store:
+        assert store.model_id == "gait-1" and store.persons()[0].num_templates >= 2
+    assert main(["gallery", "identify", "person:4", "--start", "3", "--seconds", "1.5", "--threshold", "0.8",
+                 *g]) == 0
+    assert capsys.readouterr().out.startswith("Four (score 1.000")
+    assert main(["gallery", "identify", "person:9", "--threshold", "0.8", "--json", *g]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["name"] is None and answer["candidate"] == "Four" and answer["score"] < 0.8
+    assert main(["gallery", "enroll", "Four", "person:4", "--new", *g]) == 2
+
+
+def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
+    """The whole path with a (tiny, untrained) gait checkpoint and the synthetic source: plumbing, not accuracy."""
+    import torch
+
+    from aclnet_core.model.checkpoint import save_checkpoint
+    from aclnet_core.model.encoder import ACLNet
+    from aclnet_core.model.metadata import ModelMetadata, weights_id
+    from main import main
+
+    pytest.importorskip("aclnet_core.data.synthetic")
+    torch.manual_seed(0)
+    model = ACLNet(num_classes=4, num_joints=33, in_channels=3, preset="lite").eval()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    meta = ModelMetadata(task="gait", labels=["a", "b", "c", "d"], preset="lite", num_joints=33, in_channels=3,
+                         embed_dim=model.embed_dim, preprocess={"layout": "mediapipe33", "window": 16},
+                         model_id=weights_id(state))
+    save_checkpoint(tmp_path / "gait.pt", {"meta": meta.to_dict(), "model": state})
+    g = ["--gallery", str(tmp_path / "g.sqlite"), "--gait-model", str(tmp_path / "gait.pt"), "--backend", "torch-cpu"]
+    assert main(["gallery", "enroll", "Synth", "synthetic:1", "--seconds", "2", *g]) == 0
+    with GalleryStore(tmp_path / "g.sqlite", create=False) as store:
+        assert store.model_id == meta.model_id and [p.name for p in store.persons()] == ["Synth"]
+    assert main(["gallery", "identify", "synthetic:1", "--start", "2", "--seconds", "2", "--threshold", "-1",
+                 *g]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("Synth (score")

@@ -143,7 +143,7 @@ def test_evaluate_identification_embeds_like_the_app(tmp_path, monkeypatch):
     monkeypatch.setattr(data_setup, "load_split", lambda data, split: _sequences(split))
     ckpt = _tiny_checkpoint(tmp_path)
     data = DataConfig(kind="synthetic", layout="kinect20")
-    emb, labels, meta, names = ident.embed_sequences(ckpt, data, "train", device="cpu")
+    emb, labels, meta, _ = ident.embed_sequences(ckpt, data, "train", device="cpu")
     runtime = TorchRuntime.from_checkpoint(ckpt, device="cpu")
     seqs, _ = _sequences("train")
     x = np.stack([prepare_clip(s.keypoint, meta.preprocess_config()) for s in seqs])
@@ -156,3 +156,13 @@ def test_evaluate_identification_embeds_like_the_app(tmp_path, monkeypatch):
     assert 0.0 <= result.rank1 <= 1.0 and result.extra["model_id"] == meta.model_id
     saved = json.loads((tmp_path / "out" / "identification.json").read_text())
     assert saved["rank1"] == result.rank1 and saved["extra"]["probe_split"] == "val"
+
+    from aclnet_core.model.checkpoint import load_checkpoint
+    from app.gallery.matcher import resolve_threshold
+
+    result.threshold = 0.8125
+    ident.write_threshold(ckpt, result)
+    written = load_checkpoint(ckpt)["meta"]
+    assert written.model_id == meta.model_id                              # weights untouched
+    assert resolve_threshold(None, written) == 0.8125                     # the app's default threshold now
+    assert written.extra["identity_calibration"]["probe_split"] == "val"

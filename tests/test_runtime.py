@@ -81,6 +81,24 @@ def test_onnx_without_metadata_or_unreadable_is_a_user_error(tmp_path, tiny):
         load_onnx_runtime(tiny["path"], "openvino")
 
 
+def test_thread_and_spinning_settings_come_from_the_environment(monkeypatch):
+    from aclnet_core.runtime.onnx_runtime import OrtOptions, default_cpu_threads, default_spinning, session_options
+    monkeypatch.delenv("ACLNET_ORT_THREADS", raising=False)
+    monkeypatch.delenv("ACLNET_ORT_SPIN", raising=False)
+    assert 1 <= default_cpu_threads() <= 2 and default_spinning() is False
+    monkeypatch.setenv("ACLNET_ORT_THREADS", "1")
+    monkeypatch.setenv("ACLNET_ORT_SPIN", "1")
+    assert default_cpu_threads() == 1 and default_spinning() is True
+    assert session_options(OrtOptions()).intra_op_num_threads == 1
+    assert session_options(OrtOptions(threads=3)).intra_op_num_threads == 3
+    monkeypatch.setenv("ACLNET_ORT_THREADS", "two")
+    with pytest.raises(UserError, match="ACLNET_ORT_THREADS"):
+        default_cpu_threads()
+    monkeypatch.setenv("ACLNET_ORT_SPIN", "yes")
+    with pytest.raises(UserError, match="ACLNET_ORT_SPIN"):
+        default_spinning()
+
+
 # ---------------------------------------------------------------- fallback chain
 
 def test_auto_without_tensorrt_falls_back_to_cpu_with_one_notice(monkeypatch, caplog, tiny):
@@ -312,7 +330,7 @@ def test_gpu_torch_cuda_fp16_matches_cpu(tiny, record_property):
     runtime = TorchRuntime(copy.deepcopy(tiny["model"]), tiny["meta"], device="cuda")
     record_property("gpu_backend", runtime.backend)
     x = _input(8)
-    logits, embedding = runtime.infer(x)
+    _, embedding = runtime.infer(x)
     with torch.inference_mode():
         ref = [t.numpy() for t in tiny["model"].cpu().inference_forward(torch.from_numpy(x))]
     assert runtime.backend == "torch-cuda-fp16"

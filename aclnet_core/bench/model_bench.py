@@ -2,8 +2,8 @@
 
 Each (backend, batch) point runs `warmup` untimed calls, then timed calls until `iters` calls or `budget_s`
 seconds (at least 3), so large batches of the base preset stay affordable on a small CPU. On a shared machine,
-`rounds` splits each point into rounds that alternate between backends; `best_p50_ms` is the lowest per-round
-median, the figure least disturbed by other processes, next to p50/p95 over every call. Results go to
+`rounds` splits each point into rounds; `best_p50_ms` is the lowest per-round median, the figure least disturbed
+by other processes, next to p50/p95 over every call. Backends run one after the other. Results go to
 `<out_prefix>.csv`, `<out_prefix>.json` (rows plus machine and library versions) and `<out_prefix>.png`.
 """
 
@@ -79,16 +79,17 @@ def time_runtime(runtime, backend: str, batch: int, iters: int = 50, warmup: int
     return _row(backend, runtime.backend, batch, samples)
 
 
-def _open(model_path: Path, backend: str, onnx_path: Path | None):
-    from aclnet_core.runtime.base import load_runtime
+def _open(model_path: Path, backend: str, onnx_path: Path | None, max_batch: int):
+    """torch backends from the checkpoint; every other backend ('auto' = the ONNX chain) from the ONNX model,
+    with a TensorRT optimisation profile covering the largest benchmarked batch."""
     if backend in TORCH_BACKENDS:
         if model_path.suffix == ".onnx":
             raise UserError(f"backend {backend} needs a .pt checkpoint, {model_path.name} is an ONNX model")
-        if backend == "torch-cpu":              # pin the CPU even where a GPU exists
-            from aclnet_core.runtime.torch_runtime import TorchRuntime
-            return TorchRuntime.from_checkpoint(model_path, device="cpu")
-        return load_runtime(model_path, backend)
-    return load_runtime(onnx_path if onnx_path is not None else model_path, backend)
+        from aclnet_core.runtime.torch_runtime import TorchRuntime
+        device = {"torch-cpu": "cpu", "torch-cuda": "cuda"}.get(backend, "auto")   # pin the CPU even beside a GPU
+        return TorchRuntime.from_checkpoint(model_path, device=device)
+    from aclnet_core.runtime.select import load_onnx_runtime
+    return load_onnx_runtime(onnx_path if onnx_path is not None else model_path, backend, max_batch=max_batch)
 
 
 def _export_for_bench(checkpoint: Path, folder: Path) -> Path:
@@ -104,7 +105,7 @@ def run_model_bench(model_path: str | Path, backends: list[str] | tuple[str, ...
     """Benchmark `model_path` (.pt or .onnx) on each backend and batch; write CSV/JSON/PNG when `out_prefix`.
 
     ONNX backends given a .pt use `onnx_path`, or an ONNX export made in a temporary folder. With `rounds` > 1
-    the `iters` calls and `budget_s` of each point are split into rounds that alternate between the backends.
+    the `iters` calls and `budget_s` of each point are split into that many rounds (see `best_p50_ms`).
     """
     if rounds < 1:
         raise UserError(f"rounds must be >= 1, got {rounds}")
@@ -122,27 +123,19 @@ def run_model_bench(model_path: str | Path, backends: list[str] | tuple[str, ...
         needs_onnx = any(b not in TORCH_BACKENDS for b in backends) and model_path.suffix != ".onnx"
         if needs_onnx and twin is None:
             twin = _export_for_bench(model_path, Path(scratch))
-        runtimes = {backend: _open(model_path, backend, twin) for backend in backends}
-        for backend, runtime in runtimes.items():
+        for backend in backends:
+            # One backend at a time: thread pools of two runtimes in one process (ONNX Runtime's spinning
+            # workers, torch's OpenMP team) fight over the cores and distort both.
+            runtime = _open(model_path, backend, twin, max(batches))
             log.info("benchmarking %s (runs on %s)", backend, runtime.backend)
-        for batch in batches:
-            # Backends take turns round by round, so load from other processes hits them alike.
-            inputs = {b: _sample(rt, batch, seed=0) for b, rt in runtimes.items()}
-            for backend, runtime in runtimes.items():
-                for _ in range(warmup if batch <= 64 else min(warmup, 2)):
-                    runtime.infer(inputs[backend])
-            samples: dict[str, list[list[float]]] = {b: [] for b in runtimes}
-            for _ in range(rounds):
-                for backend, runtime in runtimes.items():
-                    samples[backend].append(_time_calls(runtime, inputs[backend], max(1, iters // rounds),
-                                                        budget_s / rounds, min_iters=1 if rounds > 1 else 3))
-            for backend, runtime in runtimes.items():
-                row = _row(backend, runtime.backend, batch, samples[backend])
+            for batch in batches:
+                row = time_runtime(runtime, backend, batch, max(1, iters // rounds),
+                                   warmup if batch <= 64 else min(warmup, 2), budget_s / rounds,
+                                   min_iters=1 if rounds > 1 else 3, rounds=rounds)
                 log.info("%s b%d: p50 %.2f ms, p95 %.2f ms, %.0f samples/s", backend, batch, row.p50_ms,
                          row.p95_ms, row.throughput)
                 rows.append(row)
-        del runtimes
-    rows.sort(key=lambda r: (list(backends).index(r.backend), r.batch))
+            del runtime
     if out_prefix is not None:
         write_results(rows, out_prefix, {"model": str(model_path), "iters": iters, "warmup": warmup,
                                          "budget_s": budget_s, "rounds": rounds})
@@ -159,8 +152,8 @@ def machine_info() -> dict:
     for module in ("torch", "onnxruntime", "onnx", "tensorrt"):
         try:
             info[module] = __import__(module).__version__
-        except Exception:  # noqa: BLE001 - absent or broken optional packages are just not reported
-            continue
+        except Exception as exc:  # noqa: BLE001 - absent or broken optional packages are just not reported
+            log.debug("no %s version: %s", module, exc)
     return info
 
 

@@ -8,7 +8,9 @@ Conventions (the usual re-identification ones):
   probe's best similarity to that identity's gallery samples; pairs of the probe's own identity are genuine,
   the rest impostors. A pair is accepted when score >= threshold.
 
-Usage: `python -m aclnet_core.eval.identification CKPT --gallery-split train --probe-split val`.
+Usage: `python -m aclnet_core.eval.identification CKPT --gallery-split train --probe-split val`; with
+`--write-threshold` the threshold reached at the target FAR is stored in the checkpoint's metadata
+(`meta.extra['identity_threshold']`), where the app takes its default open-set threshold from.
 """
 
 from __future__ import annotations
@@ -25,10 +27,22 @@ import numpy as np
 from aclnet_core.errors import UserError
 
 __all__ = [
-    "RocPoint", "IdentificationResult", "l2_normalize", "cosine_similarity", "max_per_identity", "cmc_curve",
-    "mean_average_precision", "genuine_impostor_scores", "roc_operating_point", "identification_metrics",
-    "embed_sequences", "evaluate_identification",
+    "IdentificationResult",
+    "RocPoint",
+    "cmc_curve",
+    "cosine_similarity",
+    "embed_sequences",
+    "evaluate_identification",
+    "genuine_impostor_scores",
+    "identification_metrics",
+    "l2_normalize",
+    "max_per_identity",
+    "mean_average_precision",
+    "roc_operating_point",
+    "write_threshold",
 ]  # fmt: skip
+
+THRESHOLD_META_KEY = "identity_threshold"  # meta.extra key of the calibrated open-set threshold
 
 
 @dataclass(frozen=True)
@@ -183,8 +197,8 @@ def identification_metrics(gallery_emb: np.ndarray, gallery_labels: np.ndarray, 
     return IdentificationResult(
         rank1=float(curve[0]), rank5=float(curve[min(4, len(curve) - 1)]), cmc=[float(c) for c in curve],
         mAP=mean_average_precision(similarity, gallery_labels, probe_labels), tar_at_far=point.tar, far=far,
-        threshold=point.threshold, eer=point.eer, num_gallery=int(len(gallery_labels)),
-        num_probe=int(len(probe_labels)), num_identities=int(np.unique(gallery_labels).size),
+        threshold=point.threshold, eer=point.eer, num_gallery=len(gallery_labels),
+        num_probe=len(probe_labels), num_identities=int(np.unique(gallery_labels).size),
         probes_without_match=missing, extra={"far_reached": point.far, "auc": point.auc})
 
 
@@ -260,6 +274,29 @@ def evaluate_identification(ckpt: str | Path, data_cfg: Any = None, gallery_spli
     return result
 
 
+def write_threshold(ckpt: str | Path, result: IdentificationResult) -> float:
+    """Store the calibrated threshold (and how it was measured) in the checkpoint's metadata, atomically.
+
+    The weights, and so the model_id, do not change. Export to ONNX afterwards so the .onnx carries it too.
+    """
+    from aclnet_core.model.checkpoint import load_checkpoint, save_checkpoint
+
+    if not np.isfinite(result.threshold):
+        raise UserError(f"no threshold reaches FAR {result.far:.2%} on this data; nothing written")
+    payload = load_checkpoint(ckpt, full=True)
+    meta = payload["meta"]
+    if meta.task != "gait":
+        raise UserError(f"{ckpt} is a {meta.task} model; only gait models carry an identity threshold")
+    meta.extra[THRESHOLD_META_KEY] = float(result.threshold)
+    meta.extra["identity_calibration"] = {
+        "far": result.far, "tar": result.tar_at_far, "eer": result.eer, "rank1": result.rank1, "mAP": result.mAP,
+        "gallery_split": result.extra.get("gallery_split"), "probe_split": result.extra.get("probe_split"),
+        "num_identities": result.num_identities}
+    payload["meta"] = meta.to_dict()
+    save_checkpoint(ckpt, payload)
+    return float(result.threshold)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.identification",
                                      description="Gait identification metrics of a checkpoint: rank-1/5, mAP, "
@@ -273,14 +310,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--far", type=float, default=0.01)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-threshold", action="store_true",
+                        help="store the threshold at --far in the checkpoint (the app's default threshold)")
     args = parser.parse_args(argv)
     try:
         result = evaluate_identification(args.checkpoint, {"path": args.data, "kind": args.kind},
                                          args.gallery_split, args.probe_split, args.clips, args.far, args.out)
+        if args.write_threshold:
+            write_threshold(args.checkpoint, result)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
+    if args.write_threshold and not args.json:
+        print(f"wrote {THRESHOLD_META_KEY} = {result.threshold:.4f} into {args.checkpoint}")
     return 0
 
 

@@ -121,7 +121,7 @@ def make_entropy_calibrator(trt: ModuleType, clips: np.ndarray, batch: int, cach
         def get_batch_size(self) -> int:
             return batch
 
-        def get_batch(self, names):  # noqa: ARG002 - one input
+        def get_batch(self, names):  # one input: `names` is always ['skeleton']
             chunk = self.batcher.next()
             if chunk is None:
                 return None

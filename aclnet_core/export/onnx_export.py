@@ -104,7 +104,7 @@ def torch_to_onnx(model: ACLNet, meta: ModelMetadata, opset: int = DEFAULT_OPSET
             program = torch.onnx.export(wrapper, (example,), dynamo=True, opset_version=opset, optimize=True,
                                         input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
                                         dynamic_shapes=({0: batch},), verbose=False)
-    except Exception as exc:  # torch.export raises many types; the user needs the first line only
+    except Exception as exc:  # noqa: BLE001 - torch.export raises many types; the first line is enough
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"ONNX export failed: {first[:300]}") from None
     proto = program.model_proto

@@ -15,7 +15,7 @@ import onnx
 TRT_OPS_SOURCE = ("onnx/onnx-tensorrt docs/operators.md @ 6d0ab7be324d02c7feb3a306b6fdbeae84f71ddc "
                   "(TensorRT 8.5, opset <= 17)")
 
-TRT_SUPPORTED_OPS: frozenset[str] = frozenset("""
+_SUPPORTED_TABLE = """
 Abs Acos Acosh Add And ArgMax ArgMin Asin Asinh Atan Atanh AveragePool BatchNormalization Cast Ceil Celu Clip
 Concat Constant ConstantOfShape Conv ConvTranspose Cos Cosh CumSum DepthToSpace DequantizeLinear Div Dropout
 Einsum Elu Equal Erf Exp Expand EyeLike Flatten Floor Gather GatherElements GatherND Gemm GlobalAveragePool
@@ -27,7 +27,8 @@ Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean R
 ReduceSumSquare Relu Reshape Resize ReverseSequence RNN RoiAlign Round ScaledTanh Scan Scatter ScatterElements
 ScatterND Selu Shape Shrink Sigmoid Sign Sin Sinh Size Slice Softmax Softplus Softsign SpaceToDepth Split Sqrt
 Squeeze Sub Sum Tan Tanh ThresholdedRelu Tile TopK Transpose Trilu Unsqueeze Upsample Where Xor
-""".split())
+"""
+TRT_SUPPORTED_OPS: frozenset[str] = frozenset(_SUPPORTED_TABLE.split())
 
 # op -> indices of inputs that must be initializers / constants ("Restrictions" column of the same table).
 TRT_CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {

@@ -22,6 +22,7 @@ META_KEY = "aclnet_meta"
 INPUT_NAME = "skeleton"
 OUTPUT_NAMES = ("logits", "embedding")
 THREADS_ENV = "ACLNET_ORT_THREADS"
+SPIN_ENV = "ACLNET_ORT_SPIN"
 
 # backend name -> the execution providers to request, best first (CPU last so the session always opens).
 PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -35,18 +36,19 @@ BACKEND_OF_PROVIDER = {"TensorrtExecutionProvider": "onnxruntime-trt", "CUDAExec
 
 @dataclass
 class OrtOptions:
-    """Session settings. threads=0 picks `default_cpu_threads()`; `$ACLNET_ORT_THREADS` overrides it."""
+    """Session settings. threads=0 picks `default_cpu_threads()` ($ACLNET_ORT_THREADS overrides it); spinning=None
+    picks `default_spinning()` ($ACLNET_ORT_SPIN=0/1 overrides it)."""
 
     threads: int = 0
-    spinning: bool = True            # busy-wait between ops: lower latency, but burns the core while waiting
+    spinning: bool | None = None     # workers busy-wait for work: lower latency on an idle CPU, ruinous on a busy one
     trt_fp16: bool = True
     trt_cache_dir: str | None = None  # ONNX Runtime's own TensorRT engine cache
     max_batch: int = 64              # TensorRT EP optimisation profile
 
 
 def default_cpu_threads() -> int:
-    """Intra-op threads: 2 on this project's 2-core target (batch-1 latency 6.5 → 4.8 ms for the lite preset on
-    an idle CPU, docs/RESULTS.md), at most the CPUs this process may use."""
+    """Intra-op threads: 2 (at most the CPUs this process may use). With spinning off, 2 threads are within 10 % of
+    the best setting on both an idle and a busy 2-core CPU (docs/RESULTS.md, "Deployment and model speed")."""
     if os.environ.get(THREADS_ENV, "").strip():
         try:
             return max(1, int(os.environ[THREADS_ENV]))
@@ -57,6 +59,15 @@ def default_cpu_threads() -> int:
     except AttributeError:
         available = os.cpu_count() or 1
     return max(1, min(2, available))
+
+
+def default_spinning() -> bool:
+    """Spin-waiting workers help only when the cores are otherwise idle; the live app shares them with pose
+    estimation, where spinning doubles the latency (docs/RESULTS.md), so it is off unless $ACLNET_ORT_SPIN=1."""
+    value = os.environ.get(SPIN_ENV, "").strip()
+    if value not in ("", "0", "1"):
+        raise UserError(f"{SPIN_ENV} must be 0 or 1, got {value!r}")
+    return value == "1"
 
 
 def _ort():
@@ -74,7 +85,8 @@ def session_options(options: OrtOptions):
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     so.intra_op_num_threads = options.threads or default_cpu_threads()
     so.inter_op_num_threads = 1
-    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if options.spinning else "0")
+    spinning = default_spinning() if options.spinning is None else options.spinning
+    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     so.log_severity_level = 3          # errors only: a missing EP is reported by us, once, on one line
     return so
 
@@ -83,7 +95,9 @@ def _provider_entry(name: str, input_shape: tuple[int, ...], options: OrtOptions
     if name != "TensorrtExecutionProvider":
         return name
     from aclnet_core.export.engine_cache import default_cache_dir
-    dims = lambda b: f"{INPUT_NAME}:" + "x".join(map(str, (b, *input_shape)))  # noqa: E731
+
+    def dims(batch: int) -> str:
+        return f"{INPUT_NAME}:" + "x".join(map(str, (batch, *input_shape)))
     cache = options.trt_cache_dir or str(default_cache_dir() / "onnxruntime")
     return (name, {"trt_fp16_enable": options.trt_fp16, "trt_engine_cache_enable": True,
                    "trt_engine_cache_path": cache, "trt_profile_min_shapes": dims(1),
@@ -105,7 +119,7 @@ def open_session(path: str | Path, backend: str = "onnxruntime-cpu", options: Or
     entries = [_provider_entry(p, input_shape, options) for p in providers]
     try:
         return ort.InferenceSession(str(path), session_options(options), providers=entries)
-    except Exception as exc:  # onnxruntime raises its own exception types (Fail, InvalidGraph, …)
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types (Fail, InvalidGraph, …)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path}: ONNX Runtime cannot load this model ({first[:200]})") from None
 
@@ -123,7 +137,7 @@ def read_onnx_metadata(path: str | Path) -> ModelMetadata:
         raise UserError(f"model not found: {path}")
     try:
         model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # DecodeError and friends
+    except Exception as exc:  # noqa: BLE001 - protobuf DecodeError and friends
         raise UserError(f"{path} is not a readable ONNX model ({type(exc).__name__})") from None
     props = {p.key: p.value for p in model.metadata_props}
     if META_KEY not in props:

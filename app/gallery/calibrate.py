@@ -14,7 +14,7 @@ import numpy as np
 from aclnet_core.errors import UserError
 from aclnet_core.eval.identification import cosine_similarity, genuine_impostor_scores, roc_operating_point
 
-__all__ = ["Calibration", "calibrate_threshold", "calibrate_from_embeddings", "tar_at_far"]
+__all__ = ["Calibration", "calibrate_from_embeddings", "calibrate_threshold", "tar_at_far"]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
-"""Gait embeddings of the person walking in a source: pose -> tracks -> windows -> gait model.
+"""Gait embeddings of the person walking in a source, through the real-time pipeline.
 
-The source is read for `seconds` (from `start`); every window of every track is embedded, and the embeddings
-of the dominant track (the one with the most windows) are returned. Enrolment turns them into templates;
-identification matches their template against the gallery.
+The source is read for `seconds` (from `start`) by `app.pipeline.Pipeline` (pose -> tracks -> windows) with a
+`Recogniser` around the gait model, so enrolment sees exactly the windows, preprocessing and embeddings the
+live app sees. The embeddings of the dominant track (the one with the most windows) are returned; enrolment
+turns them into templates, identification matches their template against the gallery.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,17 @@ from typing import Any
 import numpy as np
 
 from aclnet_core.errors import UserError
+from app.records import Frame
+from app.sources import Source, open_source
 
-__all__ = ["GaitCollection", "collect_gait_embeddings", "collect_from_runtime", "open_gait_runtime",
-           "iter_source_frames"]
+__all__ = [
+    "ClippedSource",
+    "GaitCollection",
+    "collect_from_runtime",
+    "collect_gait_embeddings",
+    "open_clipped_source",
+    "open_gait_runtime",
+]
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +37,6 @@ class GaitCollection:
     embeddings: list[np.ndarray]  # (D,) per window of the chosen track, in time order
     track_id: int | None  # the chosen track (None when no window was produced)
     windows_per_track: dict[int, int] = field(default_factory=dict)
-    weights: list[float] = field(default_factory=list)  # each window's fill (observed fraction), for templates
     frames: int = 0
     seconds: float = 0.0
 
@@ -41,128 +49,85 @@ def open_gait_runtime(path: str | Path | None = None, backend: str = "auto") -> 
     if getattr(runtime.meta, "task", None) != "gait":
         raise UserError(f"{path or 'the model'} is an {runtime.meta.task} model; enrolment needs a gait model "
                         "(trained with task: gait)")
+    if not getattr(runtime.meta, "model_id", ""):
+        raise UserError(f"{path or 'the gait model'} has no model_id; re-save it with the current trainer")
     return runtime
 
 
-def iter_source_frames(source: str, start: float = 0.0, seconds: float | None = None) -> Iterator[Any]:
-    """Frames (app.records.Frame) of a video file or camera, from `start` for `seconds` of stream time.
+class ClippedSource(Source):
+    """Part of another source: frames from `start` seconds (stream time) for at most `seconds`."""
 
-    Uses `app.sources.open_source` (the pipeline's sources) when it exists, else a minimal OpenCV reader.
-    """
-    frames: Iterable[Any]
-    try:
-        from app.sources import open_source  # type: ignore[attr-defined]
-    except ImportError:
-        frames = _opencv_frames(source)
-    else:
-        frames = open_source(source)
-    first: float | None = None
-    for frame in frames:
-        if frame.timestamp < start:
-            continue
-        if first is None:
-            first = frame.timestamp
-        if seconds is not None and frame.timestamp - first > seconds:
-            break
-        yield frame
-    if first is None:
-        raise UserError(f"{source}: no frames after {start:g} s")
+    def __init__(self, inner: Source, start: float = 0.0, seconds: float | None = None) -> None:
+        super().__init__()
+        if start < 0 or (seconds is not None and seconds <= 0):
+            raise UserError("--start must be >= 0 and --seconds > 0")
+        self.inner, self.start, self.seconds = inner, float(start), seconds
+        self.name = inner.name
+        self.is_live = inner.is_live
+        self.provides_skeletons = inner.provides_skeletons
+        self.frames_seen = 0
 
+    def _open(self) -> None:
+        self.inner.open()
+        self.fps, self.rate, self.size = self.inner.fps, self.inner.rate, self.inner.size
 
-def _opencv_frames(source: str) -> Iterator[Any]:
-    """Fallback reader: a video file (timestamps from its position) or a camera index (wall-clock time)."""
-    import time
-
-    import cv2
-
-    from app.records import Frame
-
-    is_camera = str(source).isdigit()
-    if not is_camera and not Path(source).is_file():
-        raise UserError(f"video not found: {source}")
-    capture = cv2.VideoCapture(int(source) if is_camera else str(source))
-    if not capture.isOpened():
-        raise UserError(f"cannot open {'camera' if is_camera else 'video'} {source}")
-    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-    t0 = time.perf_counter()
-    index = 0
-    try:
-        while True:
-            ok, image = capture.read()
-            if not ok:
+    def _frames(self) -> Iterator[Frame]:
+        first: float | None = None
+        for frame in self.inner.frames():
+            if frame.timestamp < self.start:
+                continue
+            if first is None:
+                first = frame.timestamp
+            if self.seconds is not None and frame.timestamp - first > self.seconds:
                 break
-            now = time.perf_counter()
-            timestamp = now - t0 if is_camera else index / fps
-            yield Frame(image=image, index=index, timestamp=timestamp, captured_at=now)
-            index += 1
-    finally:
-        capture.release()
+            self.frames_seen += 1
+            yield frame
+        if first is None:
+            raise UserError(f"{self.name}: no frames after {self.start:g} s")
+
+    def close(self) -> None:
+        self.inner.close()
 
 
-def collect_from_runtime(
-    frames: Iterable[Any],
-    runtime: Any,
-    pose: Any = None,
-    stride: int = 8,
-    min_fill: float = 0.5,
-    progress: Callable[[float], None] | None = None,
-) -> GaitCollection:
-    """Run pose, tracking and windows over `frames` and embed every window with `runtime` (a gait model).
+def open_clipped_source(spec: str, start: float = 0.0, seconds: float | None = None) -> ClippedSource:
+    """`app.sources.open_source(spec)` (video file, camera index, stream, recording…) limited in time."""
+    return ClippedSource(open_source(spec), start, seconds).open()
 
-    pose: an object with `detect(frame) -> PoseResult` (default: app.pose.PoseEstimator, full model); frames
-    that carry `skeletons` (replayed or synthetic sources) skip pose estimation.
-    min_fill: windows with a smaller observed fraction (long gaps in the track) are skipped.
-    progress: called with the stream time (seconds) of each frame.
+
+def collect_from_runtime(source: Source, runtime: Any, stride: int = 8, min_fill: float = 0.5,
+                         pose_factory: Callable[[Any], object] | None = None,
+                         progress: Callable[[float], None] | None = None) -> GaitCollection:
+    """Run `source` through the pipeline with the gait model and gather every new window embedding per track.
+
+    pose_factory: passed to the Pipeline (default: MediaPipe); sources that provide skeletons need none.
+    progress: called with the stream time (seconds since the first frame) of each frame.
     """
-    from app.identity import IdentityService
-    from app.recogniser import meta_sample_fps
-    from app.tracking import Tracker
-    from app.windows import WindowManager, WindowOptions
+    from app.pipeline import Pipeline
+    from app.recogniser import Recogniser, RecogniserOptions
 
-    service = IdentityService(runtime)
-    options = WindowOptions(length=int(runtime.meta.window), sample_fps=meta_sample_fps(runtime.meta), stride=stride)
-    windows = WindowManager(options)
-    tracker = Tracker()
-    own_pose = None
+    recogniser = Recogniser(runtime, RecogniserOptions(stride=stride, min_fill=min_fill))
     per_track: dict[int, list[np.ndarray]] = {}
-    fills: dict[int, list[float]] = {}
     count, first, last = 0, None, 0.0
-    try:
-        for frame in frames:
-            if frame.skeletons is not None:
-                skeletons = frame.skeletons
-            else:
-                if pose is None:
-                    from app.pose import PoseEstimator
-
-                    pose = own_pose = PoseEstimator()
-                skeletons = pose.detect(frame).skeletons
-            size = frame.size if frame.size != (0, 0) else (1, 1)
-            update = tracker.update(skeletons, frame.timestamp, size)
-            ready = [w for w in windows.update(frame.timestamp, frame.index, update.tracked, update.ended)
-                     if w.fill >= min_fill]
-            if ready:
-                embeddings = service.embed(ready)
-                for window, embedding in zip(ready, embeddings):
-                    per_track.setdefault(window.track_id, []).append(embedding)
-                    fills.setdefault(window.track_id, []).append(float(window.fill))
+    with Pipeline(source, recogniser, pose_factory=pose_factory) as pipeline:
+        for result in pipeline.results():
             count += 1
-            first = frame.timestamp if first is None else first
-            last = frame.timestamp
+            t = result.frame.timestamp
+            first = t if first is None else first
+            last = t
+            if result.inferred:
+                for track_id, prediction in result.predictions.items():
+                    if prediction.frame_index == result.frame.index and prediction.embedding is not None:
+                        per_track.setdefault(track_id, []).append(np.asarray(prediction.embedding, np.float32))
             if progress is not None:
                 progress(last - first)
-    finally:
-        if own_pose is not None:
-            own_pose.close()
     counts = {tid: len(v) for tid, v in per_track.items()}
     chosen = max(counts, key=lambda tid: counts[tid]) if counts else None
     return GaitCollection(embeddings=per_track.get(chosen, []), track_id=chosen, windows_per_track=counts,
-                          weights=fills.get(chosen, []), frames=count,
-                          seconds=0.0 if first is None else last - first)
+                          frames=count, seconds=0.0 if first is None else last - first)
 
 
 def collect_gait_embeddings(source: str, seconds: float | None, gait_model_path: str | Path | None,
                             start: float = 0.0, backend: str = "auto") -> list[np.ndarray]:
     """Gait embeddings (one (D,) array per window) of the main person walking in `source`."""
     runtime = open_gait_runtime(gait_model_path, backend)
-    return collect_from_runtime(iter_source_frames(source, start, seconds), runtime).embeddings
+    return collect_from_runtime(open_clipped_source(source, start, seconds), runtime).embeddings

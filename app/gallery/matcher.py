@@ -14,18 +14,23 @@ from typing import Any
 import numpy as np
 
 from aclnet_core.errors import UserError
-from aclnet_core.eval.identification import max_per_identity
+from aclnet_core.eval.identification import THRESHOLD_META_KEY, max_per_identity
 from app.gallery.store import GalleryStore
 from app.gallery.templates import normalize_rows
 
-__all__ = ["IdentityMatch", "Matcher", "GalleryMatcher", "DEFAULT_THRESHOLD", "THRESHOLD_META_KEY",
-           "resolve_threshold"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "THRESHOLD_META_KEY",
+    "GalleryMatcher",
+    "IdentityMatch",
+    "Matcher",
+    "resolve_threshold",
+]
 
 log = logging.getLogger(__name__)
 
 # Until a gait model carries a calibrated threshold (meta.extra['identity_threshold']) this one is used.
 DEFAULT_THRESHOLD = 0.7
-THRESHOLD_META_KEY = "identity_threshold"
 
 
 @dataclass(frozen=True)

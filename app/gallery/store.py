@@ -18,16 +18,16 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
 from aclnet_core.errors import UserError
 from aclnet_core.io_utils import atomic_write
 
-__all__ = ["GalleryStore", "PersonRecord", "TemplateRecord", "SCHEMA_VERSION", "EXPORT_FORMAT", "check_name"]
+__all__ = ["EXPORT_FORMAT", "SCHEMA_VERSION", "GalleryStore", "PersonRecord", "TemplateRecord", "check_name"]
 
 SCHEMA_VERSION = 1
 EXPORT_FORMAT = "aclnet-live-gallery"
@@ -77,7 +77,7 @@ class TemplateRecord:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def check_name(name: str) -> str:
@@ -440,7 +440,7 @@ class GalleryStore:
                 self._conn.close()
                 self._conn = None  # type: ignore[assignment]
 
-    def __enter__(self) -> GalleryStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -8,12 +8,13 @@ median - `mad_k` · MAD is left out, and the template is the (weighted) mean of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from aclnet_core.errors import UserError
 
-__all__ = ["TemplateResult", "normalize_rows", "build_template", "split_into_templates"]
+__all__ = ["TemplateResult", "build_template", "normalize_rows", "split_into_templates"]
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,4 @@ def split_into_templates(
     w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
     if w is not None and w.shape != (n,):
         raise UserError(f"quality weights must be {n} numbers, got {w.shape[0]}")
-    return [build_template(x[a:b], None if w is None else w[a:b], **options) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [build_template(x[a:b], None if w is None else w[a:b], **options) for a, b in pairwise(bounds)]

@@ -1,4 +1,4 @@
-"""Procedural MediaPipe-33 human motion: action clips, gait identities and a live demo stream (numpy + scipy).
+"""Procedural MediaPipe-33 human motion: action clips, gait identities and a live demo stream (numpy only).
 
 See docs/SYNTHETIC.md. The public API lives in :mod:`aclnet_core.data.synthetic.generator`.
 """

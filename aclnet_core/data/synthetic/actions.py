@@ -8,8 +8,8 @@ the right side; the generator mirrors them for the left (``MIRRORED``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -35,9 +35,8 @@ class ActionPlan:
     ends_seated: bool = False
 
 
-U = np.random.Generator.uniform
+U = np.random.Generator.uniform  # U(rng, lo, hi): one uniform draw (keeps the many parameter lines short)
 PlanFn = Callable[[np.random.Generator, ActorStyle, float, Skeleton], ActionPlan]
-_ARM = ("sh_horiz", "sh_abd", "sh_flex", "sh_rot", "elbow", "pron")
 
 
 def _speed(rng: np.random.Generator, style: ActorStyle) -> float:
@@ -73,14 +72,10 @@ def _blend_arm(pose: Pose, side: str, posture: dict, env: np.ndarray) -> None:
         _blend(pose, f"{side}_{dof}", value, env)
 
 
-def _rest(pose: Pose, dof: str) -> float:
-    return float(pose[dof][0])
-
-
 # ------------------------------------------------------------------------------------------------ gestures
 
 
-def _plan_wave(rng, style, limit, skel) -> ActionPlan:
+def _plan_wave(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     high = rng.random() < 0.35
     posture = {
@@ -124,10 +119,10 @@ def _clap_contact(skel: Skeleton, posture: dict) -> float:
     return float(grid[np.argmin(np.abs(index_x - 0.02))])
 
 
-def _plan_clap(rng, style, limit, skel) -> ActionPlan:
+def _plan_clap(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     posture = {
-        "sh_flex": U(rng, 45, 95),
+        "sh_flex": U(rng, 35, 80),
         "sh_abd": U(rng, 0, 15),
         "sh_rot": U(rng, -35, -5),
         "elbow": U(rng, 40, 95),
@@ -155,14 +150,14 @@ def _plan_clap(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(rise + clapping + fall, apply, {"claps": claps, "freq_hz": freq, "contact_deg": contact})
 
 
-def _plan_arms_crossed(rng, style, limit, skel) -> ActionPlan:
+def _plan_arms_crossed(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
-    posture = {
-        "sh_flex": U(rng, 25, 45),
-        "sh_abd": U(rng, 5, 20),
-        "sh_horiz": U(rng, -15, 5),
-        "sh_rot": U(rng, -100, -78),
-        "elbow": U(rng, 105, 130),
+    posture = {  # forearms level across the chest, each hand near the other elbow
+        "sh_flex": U(rng, 32, 50),
+        "sh_abd": U(rng, 0, 8),
+        "sh_horiz": U(rng, -25, -10),
+        "sh_rot": U(rng, -88, -62),
+        "elbow": U(rng, 85, 102),
         "pron": U(rng, 0, 30),
     }
     top = "l" if rng.random() < 0.5 else "r"
@@ -183,14 +178,14 @@ def _plan_arms_crossed(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(times[2] if release else limit, apply, {"release": release, "top": top})
 
 
-def _plan_punch(rng, style, limit, skel) -> ActionPlan:
+def _plan_punch(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
-    guard = {
-        "sh_flex": U(rng, 35, 60),
-        "sh_abd": U(rng, 10, 30),
-        "sh_horiz": U(rng, -10, 10),
-        "sh_rot": U(rng, -60, -30),
-        "elbow": U(rng, 110, 140),
+    guard = {  # fists at chin height in front of the face, elbows down
+        "sh_flex": U(rng, 52, 70),
+        "sh_abd": U(rng, 0, 20),
+        "sh_horiz": U(rng, -20, 0),
+        "sh_rot": U(rng, -25, 0),
+        "elbow": U(rng, 112, 135),
         "pron": U(rng, 40, 80),
     }
     strike = {
@@ -236,7 +231,7 @@ def _plan_punch(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(total if lower else limit, apply, {"punches": n, "alternate": alternate})
 
 
-def _plan_reach(rng, style, limit, skel) -> ActionPlan:
+def _plan_reach(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     n = 1 if rng.random() < 0.7 else 2
     targets = []
@@ -271,7 +266,7 @@ def _plan_reach(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(n * per - gap, apply, {"reaches": n})
 
 
-def _plan_arms_up(rng, style, limit, skel) -> ActionPlan:
+def _plan_arms_up(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     side_path = rng.random() < 0.45
     if side_path:
@@ -307,7 +302,7 @@ def _plan_arms_up(rng, style, limit, skel) -> ActionPlan:
 # ------------------------------------------------------------------------------------------ whole body
 
 
-def _plan_squat(rng, style, limit, skel) -> ActionPlan:
+def _plan_squat(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     depth = min(U(rng, 70, 105) * amp, 115.0)
     knee = depth + U(rng, 20, 45)
@@ -316,7 +311,7 @@ def _plan_squat(rng, style, limit, skel) -> ActionPlan:
     arm = [
         {"sh_flex": U(rng, 60, 95), "sh_abd": U(rng, 0, 20), "elbow": U(rng, 0, 30), "sh_horiz": U(rng, -15, 5)},
         {"sh_flex": U(rng, 20, 40), "sh_abd": U(rng, 0, 10), "elbow": U(rng, 90, 120), "sh_rot": U(rng, -70, -50)},
-        {"sh_flex": U(rng, -10, 10), "sh_abd": U(rng, 35, 55), "elbow": U(rng, 80, 110), "sh_rot": U(rng, -70, -40)},
+        {"sh_flex": U(rng, -10, 5), "sh_abd": U(rng, 32, 45), "elbow": U(rng, 70, 95), "sh_rot": U(rng, -95, -80)},
     ][arms]
     down, hold, up, gap = U(rng, 0.6, 1.2) / speed, U(rng, 0.0, 0.4), U(rng, 0.5, 1.0) / speed, U(rng, 0.0, 0.3)
     per = down + hold + up + gap
@@ -341,7 +336,7 @@ def _plan_squat(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(n * per - gap, apply, {"reps": int(n), "depth_deg": depth, "arms": int(arms)})
 
 
-def _plan_jump(rng, style, limit, skel) -> ActionPlan:
+def _plan_jump(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     height = U(rng, 0.06, 0.3) * amp
     flight = 2.0 * np.sqrt(2.0 * height / 9.81)
@@ -403,7 +398,7 @@ def _sit_keys(rng) -> dict:
     return {"legs": seated, "arm": arm}
 
 
-def _plan_sit_down(rng, style, limit, skel) -> ActionPlan:
+def _plan_sit_down(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     seat = _sit_keys(rng)
     lean_t, descend, settle = U(rng, 0.2, 0.4) / speed, U(rng, 0.7, 1.4) / speed, U(rng, 0.2, 0.5)
@@ -427,7 +422,7 @@ def _plan_sit_down(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(times[-1], apply, {"seat": legs, "hands_on_thighs": bool(seat["arm"])}, ends_seated=True)
 
 
-def _plan_stand_up(rng, style, limit, skel) -> ActionPlan:
+def _plan_stand_up(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     seat = _sit_keys(rng)
     lean_t, rise, settle = U(rng, 0.3, 0.6) / speed, U(rng, 0.7, 1.3) / speed, U(rng, 0.2, 0.4)
@@ -451,7 +446,7 @@ def _plan_stand_up(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(times[-1], apply, {"seat": legs, "push": push})
 
 
-def _plan_bow(rng, style, limit, skel) -> ActionPlan:
+def _plan_bow(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     pitch, spine, neck = U(rng, 15, 35) * amp, U(rng, 10, 40) * amp, U(rng, 5, 25)
     arms = rng.choice(3, p=[0.5, 0.3, 0.2])
@@ -486,7 +481,7 @@ def _plan_bow(rng, style, limit, skel) -> ActionPlan:
 # ------------------------------------------------------------------------------------------------- legs
 
 
-def _plan_kick(rng, style, limit, skel) -> ActionPlan:
+def _plan_kick(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     side_kick = rng.random() < 0.25
     shift, chamber, extend = U(rng, 0.2, 0.35) / speed, U(rng, 0.15, 0.3) / speed, U(rng, 0.1, 0.2) / speed
@@ -537,7 +532,7 @@ def _plan_kick(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(total, apply, {"kicks": n, "side_kick": side_kick})
 
 
-def _plan_step(rng, style, limit, skel) -> ActionPlan:
+def _plan_step(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     leg = skel.body.thigh + skel.body.shank
     direction = rng.choice(3, p=[0.6, 0.25, 0.15])  # forward, sideways, backward
@@ -591,7 +586,7 @@ def _steps(t: np.ndarray, cadence: float, steps: int, swing_frac: float) -> tupl
     return right, lift - right
 
 
-def _plan_walk_in_place(rng, style, limit, skel) -> ActionPlan:
+def _plan_walk_in_place(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     cadence = U(rng, 1.6, 2.2) * speed
     n = _reps(rng, 4, 10, lambda k: k / cadence, limit)
@@ -619,7 +614,7 @@ def _plan_walk_in_place(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(n / cadence, apply, {"steps": n, "cadence": cadence})
 
 
-def _plan_run_in_place(rng, style, limit, skel) -> ActionPlan:
+def _plan_run_in_place(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed, amp = _speed(rng, style), _amp(rng, style)
     cadence = U(rng, 2.6, 3.4) * speed
     n = _reps(rng, 6, 14, lambda k: k / cadence, limit)
@@ -649,7 +644,7 @@ def _plan_run_in_place(rng, style, limit, skel) -> ActionPlan:
     return ActionPlan(n / cadence, apply, {"steps": n, "cadence": cadence, "high_knees": high_knees})
 
 
-def _plan_turn_around(rng, style, limit, skel) -> ActionPlan:
+def _plan_turn_around(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     speed = _speed(rng, style)
     angle = U(rng, 150, 200) if rng.random() < 0.75 else U(rng, 330, 390)
     duration = min(U(rng, 0.9, 1.6) * angle / 180.0 / speed, limit)
@@ -677,7 +672,7 @@ def _plan_turn_around(rng, style, limit, skel) -> ActionPlan:
 # -------------------------------------------------------------------------------------------- no action
 
 
-def _plan_no_action(rng, style, limit, skel) -> ActionPlan:
+def _plan_no_action(rng: np.random.Generator, style: ActorStyle, limit: float, skel: Skeleton) -> ActionPlan:
     """Standing around: sway plus zero to two everyday fidgets, at random times, for the whole clip."""
     behaviours = ("still", "look", "shift", "clasp", "hips", "behind", "pocket", "stretch", "touch")
     probs = np.array([0.15, 0.18, 0.16, 0.1, 0.08, 0.08, 0.1, 0.07, 0.08])
@@ -709,7 +704,7 @@ def _plan_no_action(rng, style, limit, skel) -> ActionPlan:
                 _blend_arm(pose, "l", posture, env)
                 _blend_arm(pose, "r", posture, env)
             elif name == "hips":
-                posture = {"sh_abd": U(r, 35, 55), "sh_flex": U(r, -15, 5), "sh_rot": U(r, -60, -30), "elbow": U(r, 80, 110)}  # fmt: skip
+                posture = {"sh_abd": U(r, 32, 45), "sh_flex": U(r, -10, 5), "sh_rot": U(r, -95, -80), "elbow": U(r, 70, 95)}  # fmt: skip
                 _blend_arm(pose, "l", posture, env)
                 _blend_arm(pose, "r", posture, env)
             elif name == "behind":

@@ -11,15 +11,20 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-# Kinematic frames: index, parent. The parent always comes first.
+# Kinematic frames, ordered by depth in the tree so that each level is a contiguous block (forward kinematics
+# runs one batched step per level).
 FRAME_NAMES = (
-    "pelvis", "chest", "head", "l_uarm", "r_uarm", "l_farm", "r_farm", "l_hand", "r_hand",
-    "l_thigh", "r_thigh", "l_shank", "r_shank", "l_foot", "r_foot",
+    "pelvis", "chest", "l_thigh", "r_thigh", "head", "l_uarm", "r_uarm", "l_shank", "r_shank",
+    "l_farm", "r_farm", "l_foot", "r_foot", "l_hand", "r_hand",
 )  # fmt: skip
 FRAME = {name: i for i, name in enumerate(FRAME_NAMES)}
-FRAME_PARENT = np.array([0, 0, 1, 1, 1, 3, 4, 5, 6, 0, 0, 9, 10, 11, 12])
-# Frames grouped by depth in the tree, so forward kinematics runs one batched step per level.
-FRAME_LEVELS = ((1, 9, 10), (2, 3, 4, 11, 12), (5, 6, 13, 14), (7, 8))
+_PARENT_NAME = {
+    "pelvis": "pelvis", "chest": "pelvis", "l_thigh": "pelvis", "r_thigh": "pelvis", "head": "chest",
+    "l_uarm": "chest", "r_uarm": "chest", "l_shank": "l_thigh", "r_shank": "r_thigh", "l_farm": "l_uarm",
+    "r_farm": "r_uarm", "l_foot": "l_shank", "r_foot": "r_shank", "l_hand": "l_farm", "r_hand": "r_farm",
+}  # fmt: skip
+FRAME_PARENT = np.array([FRAME[_PARENT_NAME[name]] for name in FRAME_NAMES])
+FRAME_LEVELS = ((1, 4), (4, 9), (9, 13), (13, 15))  # [start, stop) of each tree level after the pelvis
 
 # Which frame each of the 33 landmarks rides on.
 LANDMARK_FRAME = np.array(

@@ -121,17 +121,11 @@ class Camera:
 
     def project(self, cam_points: np.ndarray) -> np.ndarray:
         """(T, 33, 3) camera-space points -> MediaPipe image landmarks (x/W, y/H, hip-relative depth at x scale)."""
-        z = np.maximum(cam_points[..., 2], 0.05)
-        out = np.empty_like(cam_points)
-        out[..., 0] = self.focal * cam_points[..., 0] / z / self.width + 0.5
-        out[..., 1] = self.focal * cam_points[..., 1] / z / self.height + 0.5
-        hip_z = 0.5 * (z[:, L_HIP] + z[:, R_HIP])[:, None]
-        out[..., 2] = self.focal * (z - hip_z) / (hip_z * self.width)
-        return out
+        return project(cam_points, np.full(cam_points.shape[0], self.focal), self.width, self.height)
 
     def world(self, cam_points: np.ndarray) -> np.ndarray:
         """(T, 33, 3) camera-space points -> MediaPipe world landmarks (hip-centred metres, camera axes)."""
-        return cam_points - 0.5 * (cam_points[:, L_HIP] + cam_points[:, R_HIP])[:, None]
+        return hip_centred(cam_points)
 
     def to_dict(self) -> dict:
         return {
@@ -145,3 +139,24 @@ class Camera:
 def fit_distance(view: View, person_height: float, focal: float, image_height: int) -> float:
     """Camera distance at which a standing person of ``person_height`` fills ``view.fill`` of the image."""
     return focal * person_height / (view.fill * image_height)
+
+
+def project(cam_points: np.ndarray, focal: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(N, 33, 3) camera-space points, (N,) focal lengths in pixels -> normalised image landmarks.
+
+    x, y: pinhole projection divided by the image size; z: depth relative to the hip centre, scaled like x
+    (MediaPipe's convention: "the magnitude of z uses roughly the same scale as x").
+    """
+    z = np.maximum(cam_points[..., 2], 0.05)
+    f = focal[:, None]
+    out = np.empty_like(cam_points)
+    out[..., 0] = f * cam_points[..., 0] / (z * width) + 0.5
+    out[..., 1] = f * cam_points[..., 1] / (z * height) + 0.5
+    hip_z = 0.5 * (z[:, L_HIP] + z[:, R_HIP])[:, None]
+    out[..., 2] = f * (z - hip_z) / (hip_z * width)
+    return out
+
+
+def hip_centred(cam_points: np.ndarray) -> np.ndarray:
+    """(N, 33, 3) camera-space points -> MediaPipe world landmarks: the same axes, origin at the hip centre."""
+    return cam_points - 0.5 * (cam_points[:, L_HIP] + cam_points[:, R_HIP])[:, None]

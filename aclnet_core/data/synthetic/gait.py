@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from aclnet_core.data.synthetic.body import Body, sample_body
-from aclnet_core.data.synthetic.pose import Pose, periodic_gauss, window
+from aclnet_core.data.synthetic.pose import Pose, window
 from aclnet_core.errors import UserError
 
 NUM_GAIT_IDENTITIES = 256

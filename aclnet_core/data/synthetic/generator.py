@@ -6,9 +6,9 @@ order on every run, and ``actor_seed`` / ``view_seed`` / gait identity pin the p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 
@@ -16,10 +16,10 @@ from aclnet_core.data.synthetic.actions import ACTION_INDEX, ACTION_NAMES, MIRRO
 from aclnet_core.data.synthetic.body import Body, sample_body
 from aclnet_core.data.synthetic.camera import Camera, View, fit_distance, sample_view
 from aclnet_core.data.synthetic.gait import NUM_GAIT_IDENTITIES, PERTURBATIONS, gait_identity, gait_pose
-from aclnet_core.data.synthetic.kinematics import Skeleton
+from aclnet_core.data.synthetic.kinematics import Skeleton, scene_batch
 from aclnet_core.data.synthetic.landmarks import L_HIP, R_HIP
 from aclnet_core.data.synthetic.motion import ActorStyle, apply_rest, apply_wander, sample_style
-from aclnet_core.data.synthetic.noise import DEFAULT_NOISE, NoiseConfig, observe
+from aclnet_core.data.synthetic.noise import DEFAULT_NOISE, NoiseConfig, NoiseDraw, draw_noise, observe_batch
 from aclnet_core.data.synthetic.pose import DOF, Pose, ramp
 from aclnet_core.errors import UserError
 
@@ -85,13 +85,29 @@ class _Actor:
     body: Body
     style: ActorStyle
     skeleton: Skeleton
+    body_dict: dict
+    style_dict: dict
 
 
 @lru_cache(maxsize=4096)
 def _actor(actor_seed: int) -> _Actor:
     rng = np.random.default_rng(np.random.SeedSequence([_ACTOR_NS, int(actor_seed)]))
     body = sample_body(rng)
-    return _Actor(body, sample_style(rng), Skeleton(body))
+    style = sample_style(rng)
+    return _Actor(body, style, Skeleton(body), body.to_dict(), style.to_dict())
+
+
+@dataclass
+class _Job:
+    """One clip before rendering: its motion and body, how to place the camera, its noise draw and labels."""
+
+    pose: Pose
+    skeleton: Skeleton
+    place_camera: Callable[[np.ndarray], Camera]  # scene landmarks (T, 33, 3) -> camera
+    noise: NoiseDraw | None
+    label: int
+    identity: int
+    meta: dict
 
 
 @lru_cache(maxsize=4096)
@@ -164,15 +180,19 @@ class MotionGenerator:
         """One action clip (2-4 s unless ``num_frames``); random label/actor/view where not given."""
         return self._action(label, num_frames, actor_seed, view_seed)
 
-    def _action(
+    def _action(self, *args, **kwargs) -> SyntheticSample:
+        """One clip rendered on its own; arguments as ``_action_job``."""
+        return self._render([self._action_job(*args, **kwargs)])[0]
+
+    def _action_job(
         self,
-        label,
-        num_frames,
-        actor_seed,
-        view_seed,
+        label: int | str | None,
+        num_frames: int | None,
+        actor_seed: int | None,
+        view_seed: int | None,
         azimuth_bands: tuple[tuple[float, float], ...] | None = None,
         motion_seed: int | None = None,
-    ) -> SyntheticSample:
+    ) -> _Job:
         rng = self._rng
         label = _label(label, rng)
         drawn = rng.integers(0, 1 << 62, size=3)
@@ -186,20 +206,17 @@ class MotionGenerator:
         num_frames = _frames(num_frames, mrng, CLIP_FRAMES)
         t = np.arange(num_frames) / self.fps
         pose, plan, lead_in, mirrored = _action_pose(name, t, actor, mrng, self.fps)
-        noise_rng = np.random.default_rng(mrng.integers(1 << 62)) if self.noise else None
-        scene = actor.skeleton.scene_landmarks(pose)
+        noise = self._noise_draw(mrng, num_frames)
         camera, distance = _action_camera(view, actor.body, self.image_size)
-        obs = observe(camera.to_camera(scene), camera, noise_rng, actor.body.height, self.noise_config)
         meta = {
             "kind": "action",
             "action": name,
             "actor_seed": actor_seed,
             "view_seed": view_seed,
             "motion_seed": motion_seed,
-            "body": actor.body.to_dict(),
-            "style": actor.style.to_dict(),
+            "body": actor.body_dict,
+            "style": actor.style_dict,
             "view": view.to_dict(),
-            "camera": camera.to_dict(),
             "distance_m": round(distance, 3),
             "lead_in_s": round(lead_in, 3),
             "duration_s": round(plan.duration, 3),
@@ -207,7 +224,7 @@ class MotionGenerator:
             "plan": plan.params,
             "noise": self.noise,
         }
-        return _sample(obs, label, -1, self.fps, meta)
+        return _Job(pose, actor.skeleton, lambda scene: camera, noise, label, -1, meta)
 
     # ----------------------------------------------------------------------------------------------- gait
 
@@ -221,7 +238,26 @@ class MotionGenerator:
         """Identity ``identity`` walking; ``direction_deg`` 0 = towards the camera, 90 = to the image right."""
         return self._gait(identity, num_frames, direction_deg, perturbation)
 
-    def _gait(self, identity, num_frames, direction_deg, perturbation, speed=None, motion_seed=None) -> SyntheticSample:
+    def _gait(
+        self,
+        identity: int,
+        num_frames: int | None,
+        direction_deg: float | None,
+        perturbation: str | None,
+        speed: float | None = None,
+        motion_seed: int | None = None,
+    ) -> SyntheticSample:
+        return self._render([self._gait_job(identity, num_frames, direction_deg, perturbation, speed, motion_seed)])[0]
+
+    def _gait_job(
+        self,
+        identity: int,
+        num_frames: int | None,
+        direction_deg: float | None,
+        perturbation: str | None,
+        speed: float | None = None,
+        motion_seed: int | None = None,
+    ) -> _Job:
         drawn = int(self._rng.integers(0, 1 << 62))
         motion_seed = drawn if motion_seed is None else int(motion_seed)
         ident = gait_identity(int(identity))
@@ -233,23 +269,26 @@ class MotionGenerator:
         pose, body, gait_meta = gait_pose(ident, t, mrng, direction, speed, perturbation)
         apply_wander(pose, t, mrng, self.fps, scale=0.5)
         skeleton = _gait_skeleton(ident.index) if body is ident.body else Skeleton(body)
-        scene = skeleton.scene_landmarks(pose)
-        hips = 0.5 * (scene[:, L_HIP] + scene[:, R_HIP])
-        target = 0.5 * (hips[0] + hips[-1])
-        target[1] = mrng.uniform(0.5, 0.6) * body.height
-        path = abs(hips[-1, 2] - hips[0, 2])
-        camera = Camera.look_at(
-            target,
-            azimuth=float(mrng.normal(0.0, 3.0)),
-            elevation=float(mrng.uniform(0.0, 20.0)),
-            distance=float(mrng.uniform(4.5, 7.5) + 0.5 * path),
-            hfov=float(mrng.uniform(50.0, 75.0)),
-            image_size=self.image_size,
-            roll=float(mrng.normal(0.0, 1.0)),
-            centre=(float(mrng.uniform(0.45, 0.55)), float(mrng.uniform(0.45, 0.55))),
-        )
-        noise_rng = np.random.default_rng(mrng.integers(1 << 62)) if self.noise else None
-        obs = observe(camera.to_camera(scene), camera, noise_rng, body.height, self.noise_config)
+        view = {
+            "target_height": float(mrng.uniform(0.5, 0.6) * body.height),
+            "azimuth": float(mrng.normal(0.0, 3.0)),
+            "elevation": float(mrng.uniform(0.0, 20.0)),
+            "distance": float(mrng.uniform(4.5, 7.5)),
+            "hfov": float(mrng.uniform(50.0, 75.0)),
+            "roll": float(mrng.normal(0.0, 1.0)),
+            "centre": (float(mrng.uniform(0.45, 0.55)), float(mrng.uniform(0.45, 0.55))),
+        }
+        noise = self._noise_draw(mrng, num_frames)
+        image_size = self.image_size
+
+        def place_camera(scene: np.ndarray) -> Camera:
+            """A fixed camera that keeps the whole walk in view: aimed at the middle of the path."""
+            hips = 0.5 * (scene[:, L_HIP] + scene[:, R_HIP])
+            target = 0.5 * (hips[0] + hips[-1])
+            target[1] = view["target_height"]
+            distance = view["distance"] + 0.5 * abs(hips[-1, 2] - hips[0, 2])
+            return Camera.look_at(target, view["azimuth"], view["elevation"], distance, view["hfov"], image_size, view["roll"], view["centre"])  # fmt: skip
+
         meta = {
             "kind": "gait",
             "identity": ident.index,
@@ -258,11 +297,41 @@ class MotionGenerator:
             "perturbation": perturbation,
             "body": body.to_dict(),
             "gait_style": ident.style.to_dict(),
-            "camera": camera.to_dict(),
             "noise": self.noise,
             **gait_meta,
         }
-        return _sample(obs, -1, ident.index, self.fps, meta)
+        return _Job(pose, skeleton, place_camera, noise, -1, ident.index, meta)
+
+    # ---------------------------------------------------------------------------------------------- render
+
+    def _render_all(self, jobs: list[_Job], batch: int = 4) -> list[SyntheticSample]:
+        return [sample for i in range(0, len(jobs), batch) for sample in self._render(jobs[i : i + batch])]
+
+    def _noise_draw(self, rng: np.random.Generator, num_frames: int) -> NoiseDraw | None:
+        """The clip's observation noise; its seed is drawn either way, so noise never changes the motion."""
+        seed = int(rng.integers(1 << 62))
+        return draw_noise(np.random.default_rng(seed), num_frames, self.noise_config) if self.noise else None
+
+    def _render(self, jobs: list[_Job]) -> list[SyntheticSample]:
+        """Forward kinematics, cameras and observation of several clips in one vectorised pass."""
+        scene, _, bounds = scene_batch([j.pose for j in jobs], [j.skeleton for j in jobs])
+        cam_points = np.empty_like(scene)
+        focal = np.empty(len(scene))
+        for job, first, stop in zip(jobs, bounds[:-1], bounds[1:]):
+            camera = job.place_camera(scene[first:stop])
+            cam_points[first:stop] = camera.to_camera(scene[first:stop])
+            focal[first:stop] = camera.focal
+            job.meta["camera"] = camera.to_dict()
+        heights = [j.skeleton.body.height for j in jobs]
+        draws = [j.noise for j in jobs] if self.noise else None
+        obs = observe_batch(cam_points, focal, self.image_size, bounds, heights, draws, self.noise_config)
+        world, image = obs.world.astype(np.float32), obs.image.astype(np.float32)
+        visibility, presence = obs.visibility.astype(np.float32), obs.presence.astype(np.float32)
+        samples = []
+        for job, a, b in zip(jobs, bounds[:-1], bounds[1:]):
+            arrays = (world[a:b], image[a:b], visibility[a:b], presence[a:b], obs.detected[a:b])
+            samples.append(SyntheticSample(*arrays, job.label, job.identity, self.fps, job.meta))
+        return samples
 
     # --------------------------------------------------------------------------------------------- stream
 
@@ -301,8 +370,8 @@ class MotionGenerator:
                 scene[..., 0] += back[:, None, 0]
                 scene[..., 2] += back[:, None, 1]
                 root[:, ::2] += back
-            noise_rng = np.random.default_rng(rng.integers(1 << 62)) if self.noise else None
-            obs = observe(camera.to_camera(scene), camera, noise_rng, actor.body.height, self.noise_config)
+            noise = self._noise_draw(rng, len(t))
+            obs = observe_batch(camera.to_camera(scene), np.full(len(t), camera.focal), self.image_size, np.array([0, len(t)]), [actor.body.height], None if noise is None else [noise], self.noise_config)  # fmt: skip
             previous, start_xz = pose.data[-1].copy(), root[-1, ::2].copy()
             seated = plan.ends_seated
             active = (t >= lead_in) & (t <= lead_in + plan.duration)
@@ -352,20 +421,6 @@ def _action_camera(view: View, body: Body, image_size: tuple[int, int]) -> tuple
     return camera, float(distance)
 
 
-def _sample(obs, label: int, identity: int, fps: float, meta: dict) -> SyntheticSample:
-    return SyntheticSample(
-        world=obs.world.astype(np.float32),
-        image=obs.image.astype(np.float32),
-        visibility=obs.visibility.astype(np.float32),
-        presence=obs.presence.astype(np.float32),
-        detected=obs.detected,
-        label=label,
-        identity=identity,
-        fps=fps,
-        meta=meta,
-    )
-
-
 # ------------------------------------------------------------------------------------------------- splits
 
 
@@ -389,13 +444,13 @@ def make_action_split(
     actors = base + rng.integers(0, _SPLIT_SPAN, size=max(8, -(-total // 6)))
     bands = action_azimuth_bands(split)
     gen = MotionGenerator(seed=int(rng.integers(1 << 62)), fps=fps, noise=noise)
-    samples = []
+    jobs = []
     for _ in range(n_per_class):
         for label in range(len(ACTION_NAMES)):
             actor = int(actors[rng.integers(len(actors))])
             view_seed, motion_seed = (base + rng.integers(0, _SPLIT_SPAN, size=2)).tolist()
-            samples.append(gen._action(label, None, actor, view_seed, bands, motion_seed))
-    return samples
+            jobs.append(gen._action_job(label, None, actor, view_seed, bands, motion_seed))
+    return gen._render_all(jobs)
 
 
 def make_gait_split(
@@ -408,7 +463,7 @@ def make_gait_split(
         raise UserError(f"sequences_per_id must be at least 1, got {sequences_per_id}")
     rng, k = _split_rng("gait", split, seed, GAIT_SPLITS)
     gen = MotionGenerator(seed=int(rng.integers(1 << 62)), fps=fps, noise=noise)
-    samples = []
+    jobs = []
     for identity in identities:
         for j in range(sequences_per_id):
             motion_seed = k * _SPLIT_SPAN + int(rng.integers(0, _SPLIT_SPAN))
@@ -424,5 +479,5 @@ def make_gait_split(
                 direction = PROBE_DIRECTIONS[(j + identity) % len(PROBE_DIRECTIONS)] + jitter
                 speed = float(rng.uniform(0.8, 0.9) if rng.random() < 0.5 else rng.uniform(1.1, 1.2))
                 perturbation = (None, "bag", "coat")[j % 3]
-            samples.append(gen._gait(identity, None, direction, perturbation, speed, motion_seed))
-    return samples
+            jobs.append(gen._gait_job(identity, None, direction, perturbation, speed, motion_seed))
+    return gen._render_all(jobs)

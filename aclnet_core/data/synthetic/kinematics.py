@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from aclnet_core.data.synthetic.body import (
-    FRAME,
     FRAME_LEVELS,
     FRAME_NAMES,
     FRAME_PARENT,
@@ -105,6 +104,22 @@ def local_rotations(data: np.ndarray) -> np.ndarray:
     return rot[_UNSORT]
 
 
+def _level_parents() -> dict[int, slice | np.ndarray]:
+    """Parents of each tree level, as a slice where they are contiguous (cheaper than fancy indexing)."""
+    out: dict[int, slice | np.ndarray] = {}
+    for start, stop in FRAME_LEVELS:
+        parents = FRAME_PARENT[start:stop]
+        contiguous = np.array_equal(parents, np.arange(parents[0], parents[0] + len(parents)))
+        out[start] = slice(parents[0], parents[0] + len(parents)) if contiguous else parents
+    return out
+
+
+_LEVEL_PARENTS = _level_parents()
+# Landmarks away from their frame's origin (face, hand and foot points); the others are joint centres.
+_OFFSET_LANDMARKS = np.array([*range(11), 17, 18, 19, 20, 21, 22, 29, 30, 31, 32])
+_OFFSET_FRAMES = LANDMARK_FRAME[_OFFSET_LANDMARKS]
+
+
 class Skeleton:
     """A body's fixed offsets, ready for repeated forward kinematics."""
 
@@ -115,17 +130,12 @@ class Skeleton:
 
     def relative_landmarks(self, data: np.ndarray) -> np.ndarray:
         """(T, D) pose -> (T, 33, 3) landmarks with the pelvis origin at 0 (root rotation applied)."""
-        rot = local_rotations(data)
-        glob = np.empty_like(rot)
-        glob[0] = rot[0]
-        origin = np.zeros(rot.shape[:2] + (3,))
-        for level in FRAME_LEVELS:
-            idx = np.asarray(level)
-            parent = FRAME_PARENT[idx]
-            glob[idx] = glob[parent] @ rot[idx]
-            origin[idx] = origin[parent] + np.einsum("ftij,fj->fti", glob[parent], self.joint_offsets[idx])
-        pts = origin[LANDMARK_FRAME] + np.einsum("ltij,lj->lti", glob[LANDMARK_FRAME], self.landmark_offsets)
-        return pts.transpose(1, 0, 2)
+        num = data.shape[0]
+        return _relative(
+            data,
+            np.broadcast_to(self.joint_offsets[:, None], (len(self.joint_offsets), num, 3)),
+            np.broadcast_to(self.landmark_offsets[:, None], (33, num, 3)),
+        )
 
     def scene_landmarks(self, pose: Pose, start_xz: np.ndarray | None = None) -> np.ndarray:
         """(T, 33, 3) landmarks in the scene: feet on the ground, weight-bearing feet do not slide."""
@@ -133,23 +143,64 @@ class Skeleton:
 
     def scene_and_root(self, pose: Pose, start_xz: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scene landmarks (T, 33, 3) and the pelvis origin (T, 3); ``start_xz`` places the pelvis at frame 0."""
-        data = pose.data
-        rel = self.relative_landmarks(data)
-        root = np.zeros((data.shape[0], 3))
-        yaw = data[:, DOF["yaw"]] * (np.pi / 180.0)
-        rx, rz = data[:, DOF["root_x"]], data[:, DOF["root_z"]]
-        root[:, 0] = np.cos(yaw) * rx + np.sin(yaw) * rz  # body-frame offsets turned with the person
-        root[:, 2] = -np.sin(yaw) * rx + np.cos(yaw) * rz
-        if pose.anchored:
-            left = 0.5 * (rel[:, L_HEEL, ::2] + rel[:, L_FOOT, ::2])
-            right = 0.5 * (rel[:, R_HEEL, ::2] + rel[:, R_FOOT, ::2])
-            w = data[:, DOF["anchor_left"], None]
-            w_mid = 0.5 * (w[1:] + w[:-1])
-            step = -(w_mid * np.diff(left, axis=0) + (1.0 - w_mid) * np.diff(right, axis=0))
-            start = -(w[0] * left[0] + (1.0 - w[0]) * right[0]) if start_xz is None else np.asarray(start_xz)
-            root[0, ::2] += start
-            root[1:, ::2] += start + np.cumsum(step, axis=0)
-        elif start_xz is not None:
-            root[:, ::2] += np.asarray(start_xz)
-        root[:, 1] = data[:, DOF["root_lift"]] - rel[:, FOOT_POINTS, 1].min(axis=1)
-        return rel + root[:, None, :], root
+        return scene_batch([pose], [self], [start_xz])[:2]
+
+
+def _relative(data: np.ndarray, joint_off: np.ndarray, landmark_off: np.ndarray) -> np.ndarray:
+    """(N, D) poses with per-row offsets (F, N, 3) and (33, N, 3) -> (N, 33, 3) pelvis-relative landmarks."""
+    rot = local_rotations(data)
+    glob = np.empty_like(rot)
+    glob[0] = rot[0]
+    origin = np.zeros(rot.shape[:2] + (3,))
+    for start, stop in FRAME_LEVELS:
+        parent = _LEVEL_PARENTS[start]
+        glob[start:stop] = glob[parent] @ rot[start:stop]
+        origin[start:stop] = origin[parent] + np.einsum("ftij,ftj->fti", glob[parent], joint_off[start:stop])
+    pts = origin[LANDMARK_FRAME]  # joints sit at their frame's origin; the rest are offset in the frame
+    pts[_OFFSET_LANDMARKS] += np.einsum("ltij,ltj->lti", glob[_OFFSET_FRAMES], landmark_off[_OFFSET_LANDMARKS])
+    return pts.transpose(1, 0, 2)
+
+
+def scene_batch(
+    poses: list[Pose], skeletons: list[Skeleton], starts: list[np.ndarray | None] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Forward kinematics of several clips at once (one numpy pass for all of them).
+
+    Returns the scene landmarks (N, 33, 3) and pelvis origins (N, 3) of all clips concatenated along time, and
+    ``bounds`` (B + 1,): clip b is rows ``bounds[b]:bounds[b + 1]``. The result of a clip does not depend on the
+    other clips in the batch.
+    """
+    lengths = [p.num_frames for p in poses]
+    bounds = np.cumsum([0] + lengths)
+    data = poses[0].data if len(poses) == 1 else np.concatenate([p.data for p in poses])
+    num = data.shape[0]
+    if len(poses) == 1:
+        joint_off = np.broadcast_to(skeletons[0].joint_offsets[:, None], (len(FRAME_NAMES), num, 3))
+        landmark_off = np.broadcast_to(skeletons[0].landmark_offsets[:, None], (33, num, 3))
+    else:
+        joint_off = np.repeat(np.stack([sk.joint_offsets for sk in skeletons], axis=1), lengths, axis=1)
+        landmark_off = np.repeat(np.stack([sk.landmark_offsets for sk in skeletons], axis=1), lengths, axis=1)
+    rel = _relative(data, joint_off, landmark_off)
+
+    root = np.zeros((num, 3))
+    yaw = data[:, DOF["yaw"]] * (np.pi / 180.0)
+    rx, rz = data[:, DOF["root_x"]], data[:, DOF["root_z"]]
+    root[:, 0] = np.cos(yaw) * rx + np.sin(yaw) * rz  # body-frame offsets turned with the person
+    root[:, 2] = -np.sin(yaw) * rx + np.cos(yaw) * rz
+    # Weight-bearing feet stay put: the pelvis moves by minus the weighted motion of the feet (relative to it).
+    left = 0.5 * (rel[:, L_HEEL, ::2] + rel[:, L_FOOT, ::2])
+    right = 0.5 * (rel[:, R_HEEL, ::2] + rel[:, R_FOOT, ::2])
+    w = data[:, DOF["anchor_left"], None]
+    step = np.zeros((num, 2))
+    w_mid = 0.5 * (w[1:] + w[:-1])
+    step[1:] = -(w_mid * np.diff(left, axis=0) + (1.0 - w_mid) * np.diff(right, axis=0))
+    firsts = bounds[:-1]
+    for b, first in enumerate(firsts):
+        if not poses[b].anchored:
+            step[first : bounds[b + 1]] = 0.0
+        given = starts[b] if starts is not None else None
+        step[first] = -(w[first] * left[first] + (1.0 - w[first]) * right[first]) if given is None else given
+    for first, stop in zip(firsts, bounds[1:]):  # per clip, so a clip's result does not depend on the batch
+        root[first:stop, ::2] += np.cumsum(step[first:stop], axis=0)
+    root[:, 1] = data[:, DOF["root_lift"]] - rel[:, FOOT_POINTS, 1].min(axis=1)
+    return rel + root[:, None, :], root, bounds

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from aclnet_core.data.synthetic.pose import DOF, NUM_DOFS, Pose, minjerk
-from aclnet_core.data.synthetic.signal import smooth_noise
+from aclnet_core.data.synthetic.temporal_noise import smooth_noise
 
 
 @dataclass(frozen=True)

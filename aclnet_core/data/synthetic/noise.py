@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aclnet_core.data.synthetic.camera import Camera
-from aclnet_core.data.synthetic.signal import smooth_noise
+from aclnet_core.data.synthetic.camera import Camera, hip_centred, project
 from aclnet_core.data.synthetic.landmarks import (
     FACE,
     JITTER_SCALE,
@@ -29,6 +28,7 @@ from aclnet_core.data.synthetic.landmarks import (
     TORSO,
     flip_permutation,
 )
+from aclnet_core.data.synthetic.temporal_noise import smooth_noise
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Observation:
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+    return v / np.maximum(np.sqrt((v * v).sum(axis=-1, keepdims=True)), 1e-9)
 
 
 def geometric_visibility(cam_points: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -84,9 +84,100 @@ def geometric_visibility(cam_points: np.ndarray, image: np.ndarray) -> tuple[np.
     occlusion[:, _FACE] = np.maximum(occlusion[:, _FACE], np.clip(face_dir[:, 2], 0.0, 1.0)[:, None])
     x, y = image[..., 0], image[..., 1]
     outside = np.maximum(np.maximum(np.abs(x - 0.5), np.abs(y - 0.5)) - 0.5, 0.0)  # distance outside the frame
-    visibility = _BASE_VISIBILITY * (1.0 - 0.55 * occlusion) * np.exp(-outside / 0.03)
+    visibility = _BASE_VISIBILITY * (1.0 - 0.4 * occlusion) * np.exp(-outside / 0.03)
     presence = 0.999 * np.exp(-outside / 0.06)
     return visibility, presence, back
+
+
+@dataclass
+class NoiseDraw:
+    """Everything random about one clip's observation, drawn before the geometry is known."""
+
+    level: float  # jitter sd as a fraction of body height
+    unit: np.ndarray  # (T, 33, 3) temporally correlated unit noise, glitches included
+    dropouts: list[tuple[np.ndarray, int, int, float]]  # (landmarks, first frame, stop frame, visibility factor)
+    world_scale: np.ndarray  # (3,) metric scale error and depth flattening of the world landmarks
+    swap: tuple[float, int] | None  # left/right swap: where among the back-view frames (0..1), how long
+    lost: np.ndarray  # (T,) bool, frames the detector misses (before the torso-in-view rule)
+
+
+def draw_noise(rng: np.random.Generator, num_frames: int, cfg: NoiseConfig = DEFAULT_NOISE) -> NoiseDraw:
+    level = float(np.exp(rng.uniform(np.log(cfg.jitter[0]), np.log(cfg.jitter[1]))))
+    dropouts = []
+    for _ in range(rng.poisson(cfg.dropout_rate)):
+        group = _LIMB_GROUPS[rng.integers(len(_LIMB_GROUPS))]
+        start = int(rng.integers(num_frames))
+        dropouts.append((group, start, min(start + int(rng.integers(5, 31)), num_frames), rng.uniform(0.1, 0.5)))
+    unit = smooth_noise(rng, num_frames, 33 * 3, rng.uniform(*cfg.smoothing)).reshape(num_frames, 33, 3)
+    if rng.random() < cfg.glitch_prob:
+        for _ in range(rng.integers(1, 4)):
+            t, j = rng.integers(num_frames), rng.integers(33)
+            unit[t : t + rng.integers(1, 4), j] += rng.normal(0.0, rng.uniform(4.0, 8.0), 3)
+    world_scale = rng.uniform(*cfg.world_scale) * np.array([1.0, 1.0, rng.uniform(*cfg.depth_scale)])
+    swap = (float(rng.random()), int(rng.integers(3, 16))) if rng.random() < cfg.swap_prob else None
+    lost = rng.random(num_frames) < rng.uniform(*cfg.lost_rate)
+    if rng.random() < cfg.lost_burst_prob:
+        start = rng.integers(num_frames)
+        lost[start : start + rng.integers(3, 13)] = True
+    return NoiseDraw(level, unit, dropouts, world_scale, swap, lost)
+
+
+def observe_batch(
+    cam_points: np.ndarray,
+    focal: np.ndarray,
+    image_size: tuple[int, int],
+    bounds: np.ndarray,
+    heights: list[float],
+    draws: list[NoiseDraw] | None,
+    cfg: NoiseConfig = DEFAULT_NOISE,
+) -> Observation:
+    """Clean camera-space landmarks of several clips (rows ``bounds[b]:bounds[b+1]``) -> MediaPipe-like output.
+
+    ``focal`` holds each row's focal length (pixels), ``heights`` each clip's body height, ``draws`` each clip's
+    random draws (None: no noise). Every clip's result depends only on its own rows and draw.
+    """
+    width, height = image_size
+    image = project(cam_points, focal, width, height)
+    world = hip_centred(cam_points)
+    visibility, presence, back = geometric_visibility(cam_points, image)
+    detected = np.ones(cam_points.shape[0], dtype=bool)
+    if draws is None:
+        return Observation(world, image, visibility, presence, detected)
+    lengths = np.diff(bounds)
+    single = len(draws) == 1
+    # Jitter grows where MediaPipe is unsure: hands and feet, occluded and out-of-frame points, drop-outs.
+    scale = JITTER_SCALE * (1.0 + 2.0 * (1.0 - visibility / _BASE_VISIBILITY))
+    for first, draw in zip(bounds, draws):
+        for group, start, stop, factor in draw.dropouts:
+            rows = slice(first + start, first + stop)
+            visibility[rows, group] *= factor
+            scale[rows, group] *= 3.0
+    unit = draws[0].unit if single else np.concatenate([d.unit for d in draws])
+    level = np.repeat([d.level * h for d, h in zip(draws, heights)], lengths)
+    noise = unit * scale[..., None] * level[:, None, None]  # metres
+    # Image: metres -> normalised image units at the person's depth (z uses the x scale).
+    hip_depth = 0.5 * (cam_points[:, L_HIP, 2] + cam_points[:, R_HIP, 2])
+    to_image = (focal / hip_depth)[:, None, None] * np.array([1.0 / width, 1.0 / height, cfg.depth_factor / width])  # fmt: skip
+    image += noise * to_image
+    # World: MediaPipe's metric scale is a guess and its depth is flattened.
+    world_scale = np.repeat(np.stack([d.world_scale for d in draws]), lengths, axis=0)[:, None, :]
+    world = world * world_scale + noise * (world_scale * np.array([1.0, 1.0, cfg.depth_factor]))
+    for first, stop, draw in zip(bounds[:-1], bounds[1:], draws):  # left/right mix-ups while the back shows
+        back_rows = np.flatnonzero(back[first:stop])
+        if draw.swap is not None and len(back_rows):
+            start = first + back_rows[int(draw.swap[0] * len(back_rows))]
+            rows = slice(start, min(start + draw.swap[1], stop))
+            world[rows], image[rows] = world[rows][:, _FLIP], image[rows][:, _FLIP]
+    world -= 0.5 * (world[:, L_HIP] + world[:, R_HIP])[:, None]
+    wobble = unit[..., :2] * np.array([0.03, 0.01])  # score wobble, correlated with the jitter
+    visibility = np.clip(visibility - np.abs(wobble[..., 0]), 0.0, 1.0)
+    presence = np.clip(presence - np.abs(wobble[..., 1]), 0.0, 1.0)
+    detected = ~(draws[0].lost if single else np.concatenate([d.lost for d in draws]))
+    detected &= (np.abs(image[:, TORSO, :2] - 0.5) <= 0.5).all(-1).sum(axis=1) >= 2  # some torso in view
+    if not detected.all():
+        lost = ~detected
+        world[lost], image[lost], visibility[lost], presence[lost] = 0.0, 0.0, 0.0, 0.0
+    return Observation(world, image, visibility, presence, detected)
 
 
 def observe(
@@ -96,59 +187,8 @@ def observe(
     body_height: float,
     config: NoiseConfig = DEFAULT_NOISE,
 ) -> Observation:
-    """Clean camera-space landmarks -> MediaPipe-like output; ``rng=None`` means no random noise."""
-    image = camera.project(cam_points)
-    world = camera.world(cam_points)
-    visibility, presence, back = geometric_visibility(cam_points, image)
+    """One clip: clean camera-space landmarks -> MediaPipe-like output; ``rng=None`` means no random noise."""
     num_frames = cam_points.shape[0]
-    detected = np.ones(num_frames, dtype=bool)
-    if rng is not None:
-        world, image, visibility, presence, detected = _add_noise(
-            rng, config, cam_points, camera, world, image, visibility, presence, back, body_height
-        )
-    return Observation(world, image, visibility, presence, detected)
-
-
-def _add_noise(rng, cfg: NoiseConfig, cam_points, camera, world, image, visibility, presence, back, body_height):
-    num_frames, num_points = cam_points.shape[:2]
-    hip_depth = 0.5 * (cam_points[:, L_HIP, 2] + cam_points[:, R_HIP, 2])
-    level = float(np.exp(rng.uniform(np.log(cfg.jitter[0]), np.log(cfg.jitter[1]))))
-    # Jitter grows where MediaPipe is unsure: hands and feet, occluded and out-of-frame points.
-    scale = JITTER_SCALE * (1.0 + 2.0 * (1.0 - visibility / _BASE_VISIBILITY))
-    for _ in range(rng.poisson(cfg.dropout_rate)):
-        group = _LIMB_GROUPS[rng.integers(len(_LIMB_GROUPS))]
-        start, length = rng.integers(num_frames), rng.integers(5, 31)
-        sl = slice(start, start + length)
-        visibility[sl, group[:, None]] *= rng.uniform(0.1, 0.5)
-        scale[sl, group[:, None]] *= 3.0
-    noise = smooth_noise(rng, num_frames, num_points * 3, rng.uniform(*cfg.smoothing)).reshape(num_frames, num_points, 3)
-    if rng.random() < cfg.glitch_prob:
-        for _ in range(rng.integers(1, 4)):
-            t, j = rng.integers(num_frames), rng.integers(num_points)
-            noise[t : t + rng.integers(1, 4), j] += rng.normal(0.0, rng.uniform(4.0, 8.0), 3)
-    noise *= scale[..., None] * (level * body_height)  # metres
-    # Image: metres -> normalised image units at the person's depth (z uses the x scale, as MediaPipe's does).
-    to_image = (camera.focal / hip_depth)[:, None, None] * np.array([1.0 / camera.width, 1.0 / camera.height, cfg.depth_factor / camera.width])  # fmt: skip
-    image = image + noise * to_image
-    # World: MediaPipe's metric scale is a guess and its depth is flattened.
-    world_scale = rng.uniform(*cfg.world_scale) * np.array([1.0, 1.0, rng.uniform(*cfg.depth_scale)])
-    world = world * world_scale + noise * (world_scale * np.array([1.0, 1.0, cfg.depth_factor]))
-    if back.any() and rng.random() < cfg.swap_prob:  # MediaPipe mixes up left and right on back views
-        frames = np.flatnonzero(back)
-        start = frames[rng.integers(len(frames))]
-        sl = slice(start, start + rng.integers(3, 16))
-        world[sl], image[sl] = world[sl][:, _FLIP], image[sl][:, _FLIP]
-    world -= 0.5 * (world[:, L_HIP] + world[:, R_HIP])[:, None]
-    score_noise = smooth_noise(rng, num_frames, 2 * num_points, 2.0)
-    visibility = np.clip(visibility + 0.03 * score_noise[:, :num_points], 0.0, 1.0)
-    presence = np.clip(presence + 0.01 * score_noise[:, num_points:], 0.0, 1.0)
-    detected = rng.random(num_frames) >= rng.uniform(*cfg.lost_rate)
-    if rng.random() < cfg.lost_burst_prob:
-        start = rng.integers(num_frames)
-        detected[start : start + rng.integers(3, 13)] = False
-    inside = (np.abs(image[:, TORSO, :2] - 0.5) <= 0.5).all(-1)
-    detected &= inside.sum(axis=1) >= 2  # the detector needs some of the torso in view
-    if not detected.all():
-        lost = ~detected
-        world[lost], image[lost], visibility[lost], presence[lost] = 0.0, 0.0, 0.0, 0.0
-    return world, image, visibility, presence, detected
+    draws = None if rng is None else [draw_noise(rng, num_frames, config)]
+    focal = np.full(num_frames, camera.focal)
+    return observe_batch(cam_points, focal, (camera.width, camera.height), np.array([0, num_frames]), [body_height], draws, config)  # fmt: skip

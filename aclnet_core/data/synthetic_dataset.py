@@ -1,0 +1,79 @@
+"""Synthetic data as training splits: the generator's samples as SkeletonSequences (MediaPipe world landmarks).
+
+Action task (`data.options`): n_per_class (train, default 200), n_eval_per_class (val/test, default 30), seed.
+Splits 'train', 'val', 'test' use disjoint actors, views and seeds (see docs/SYNTHETIC.md).
+
+Gait task (`data.options.task: gait`): identities are classes. train_identities [lo, hi) (default [0, 192)) are
+trained on; split 'train' draws any direction/speed/perturbation, split 'val' draws probe conditions of the same
+identities (closed-set monitoring). Splits 'gallery' and 'probe' use the held-out identities
+eval_identities [lo, hi) (default [192, 256)) for open-set identification; their labels are identity numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aclnet_core.data.sequence import SkeletonSequence
+from aclnet_core.errors import UserError
+
+ACTION_KEYS = {"task", "n_per_class", "n_eval_per_class", "seed", "noise"}
+GAIT_KEYS = {"task", "train_identities", "eval_identities", "sequences_per_id", "eval_sequences_per_id", "seed",
+             "noise"}
+
+
+def sample_to_sequence(sample: Any, label: int, name: str) -> SkeletonSequence:
+    """World landmarks (T, 33, 3) → a one-person sequence; visibility is the score, lost frames stay zero."""
+    world = np.where(sample.detected[:, None, None], sample.world, 0.0).astype(np.float32)
+    score = np.where(sample.detected[:, None], sample.visibility, 0.0).astype(np.float32)
+    return SkeletonSequence(keypoint=world[None], label=label, layout="mediapipe33", name=name, score=score[None])
+
+
+def _range(value: Any, default: tuple[int, int], key: str) -> range:
+    lo, hi = value if value is not None else default
+    if not 0 <= lo < hi:
+        raise UserError(f"data.options.{key} must be [lo, hi) with 0 <= lo < hi")
+    return range(int(lo), int(hi))
+
+
+def load_synthetic_split(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
+    """(sequences, label names) for one split of the synthetic action or gait set."""
+    from aclnet_core.data import synthetic
+
+    if data.layout != "mediapipe33":
+        raise UserError("synthetic data is in the mediapipe33 layout (set data.layout: mediapipe33)")
+    opts = dict(data.options)
+    task = opts.get("task", "action")
+    allowed = GAIT_KEYS if task == "gait" else ACTION_KEYS
+    unknown = set(opts) - allowed
+    if unknown:
+        raise UserError(f"unknown synthetic data option(s): {', '.join(sorted(unknown))}")
+    seed, noise = int(opts.get("seed", 0)), bool(opts.get("noise", True))
+    if task == "action":
+        if split not in synthetic.ACTION_SPLITS:
+            raise UserError(f"unknown synthetic split {split!r}; choose one of {', '.join(synthetic.ACTION_SPLITS)}")
+        n = int(opts.get("n_per_class", 200) if split == "train" else opts.get("n_eval_per_class", 30))
+        samples = synthetic.make_action_split(n, split, seed, noise=noise)
+        seqs = [sample_to_sequence(s, s.label, f"{split}_{i:05d}_{synthetic.ACTION_NAMES[s.label]}")
+                for i, s in enumerate(samples)]
+        return seqs, list(synthetic.ACTION_NAMES)
+    if task != "gait":
+        raise UserError(f"synthetic task must be 'action' or 'gait', not {task!r}")
+    train_ids = _range(opts.get("train_identities"), (0, 192), "train_identities")
+    names = [f"id{i:03d}" for i in train_ids]
+    if split in ("train", "val"):
+        per_id = int(opts.get("sequences_per_id", 12) if split == "train" else opts.get("eval_sequences_per_id", 2))
+        samples = synthetic.make_gait_split(train_ids, per_id, "train" if split == "train" else "probe", seed,
+                                            noise=noise)
+        offset = train_ids.start
+    elif split in ("gallery", "probe"):
+        eval_ids = _range(opts.get("eval_identities"), (192, synthetic.NUM_GAIT_IDENTITIES), "eval_identities")
+        samples = synthetic.make_gait_split(eval_ids, int(opts.get("eval_sequences_per_id", 4)), split, seed,
+                                            noise=noise)
+        offset = 0
+    else:
+        raise UserError(f"unknown synthetic gait split {split!r}; choose train, val, gallery or probe")
+    seqs = [sample_to_sequence(s, s.identity - offset, f"{split}_{i:05d}_id{s.identity:03d}")
+            for i, s in enumerate(samples)]
+    return seqs, names
