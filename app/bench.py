@@ -123,6 +123,12 @@ def _transcode(source, size: tuple[int, int], path: Path, max_frames: int = 900)
     return path
 
 
+def _process_cpu_s() -> float:
+    """User + system CPU seconds of this process (all threads)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _bench_source(options: BenchOptions, workdir: Path):
     """(source, its name, a note on how the input was prepared) for a bench run."""
     from app.sources import ImageSource, LoopingSource, PacedSource, VideoFileSource, open_source
@@ -185,7 +191,8 @@ def run_bench(options: BenchOptions, pose_factory=None) -> dict[str, Any]:
                 if measure_start is None and now - started >= options.warmup_s:
                     pipeline.stats = type(pipeline.stats)()  # restart the measurement after the warm-up
                     measure_start, measure_frames = now, frames
-                measure_end = now
+                    cpu_start = _process_cpu_s()
+                measure_end, cpu_end = now, _process_cpu_s()
                 if now - started >= options.warmup_s + options.seconds:
                     break
         except KeyboardInterrupt:
@@ -219,6 +226,10 @@ def run_bench(options: BenchOptions, pose_factory=None) -> dict[str, Any]:
             "frames_out": out_frames,
             "sustained_fps": round(out_frames / duration, 2) if duration > 0 else 0.0,
             "dropped": snap["dropped"],
+            # CPU time the whole process spent per output frame (all threads, MediaPipe's and ONNX Runtime's
+            # included): what a frame costs, whatever else runs on the machine.
+            "cpu_ms_per_frame": round((cpu_end - cpu_start) * 1000.0 / max(1, out_frames), 2),
+            "cpu_cores_used": round((cpu_end - cpu_start) / duration, 2) if duration > 0 else None,
             "inferences": snap["inferences"],
             "windows": snap["windows"],
             "latency_ms": snap["latency"],
@@ -243,8 +254,11 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(f"hardware    {hw['cpu']}, {hw['cores']} cores, load {hw.get('load_average')} → {report.get('load_average_after')}")
     lines.append(f"measured    {s['seconds']} s after {s['warmup_s']} s warm-up: {r['frames_out']} frames, "
                  f"{r['sustained_fps']} fps sustained, {r['dropped']} dropped, {r['inferences']} model calls")
+    if r.get("cpu_ms_per_frame") is not None:
+        lines.append(f"cpu         {r['cpu_ms_per_frame']} ms of CPU per frame (all threads), "
+                     f"{r['cpu_cores_used']} cores busy on average")
     lines.append(f"{'stage':<12}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'count':>8}")
-    for stage in ("capture", "pose", "track", "infer", "end_to_end"):
+    for stage in ("capture", "pose", "pose_cpu", "track", "infer", "infer_cpu", "end_to_end"):
         v = r["latency_ms"].get(stage)
         if v and v["count"]:
             name = "capture→label" if stage == "end_to_end" else stage

@@ -104,12 +104,17 @@ def _progress(total: float | None):
     return show
 
 
-def _collect(args: argparse.Namespace):
-    from app.gallery.enrol import collect_from_runtime, open_clipped_source, open_gait_runtime
+def _runtime(args: argparse.Namespace):
+    from app.gallery.enrol import open_gait_runtime
 
     if args.seconds is not None and args.seconds <= 0:
         raise UserError("--seconds must be positive")
-    runtime = open_gait_runtime(args.gait_model, args.backend)
+    return open_gait_runtime(args.gait_model, args.backend)
+
+
+def _collect(args: argparse.Namespace, runtime):
+    from app.gallery.enrol import collect_from_runtime, open_clipped_source
+
     source = open_clipped_source(args.source, args.start, args.seconds)
     collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds))
     if sys.stderr.isatty():
@@ -118,7 +123,7 @@ def _collect(args: argparse.Namespace):
         raise UserError(f"{args.source}: no one walked long enough to measure a gait "
                         f"({collection.frames} frames, {collection.seconds:.1f} s; a window is "
                         f"{runtime.meta.window} samples)")
-    return runtime, collection
+    return collection
 
 
 def run_enroll(args: argparse.Namespace) -> int:
@@ -128,10 +133,12 @@ def run_enroll(args: argparse.Namespace) -> int:
     from app.gallery.templates import split_into_templates
 
     name = check_name(args.name)
-    with _open(args) as store:       # fail fast on a bad gallery before minutes of video
+    runtime = _runtime(args)
+    with _open(args) as store:       # fail fast on a bad gallery or the wrong model before minutes of video
+        store.check_model(runtime.meta.model_id)
         if args.new and name in store:
             raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
-    runtime, collection = _collect(args)
+    collection = _collect(args, runtime)
     model_id = runtime.meta.model_id
     templates = split_into_templates(np.stack(collection.embeddings), args.per_template)
     with _open(args) as store:
@@ -158,11 +165,13 @@ def run_identify(args: argparse.Namespace) -> int:
     from app.gallery.matcher import Matcher, resolve_threshold
     from app.gallery.templates import build_template
 
+    runtime = _runtime(args)
+    threshold = resolve_threshold(args.threshold, runtime.meta)
     with _open(args, create=False) as store:
         if len(store) == 0:
             raise UserError(f"the gallery {store.path} is empty: enrol someone first")
-        runtime, collection = _collect(args)
-        threshold = resolve_threshold(args.threshold, runtime.meta)
+        store.check_model(runtime.meta.model_id)
+        collection = _collect(args, runtime)
         matcher = Matcher.from_store(store, threshold, runtime.meta.model_id)
     template = build_template(np.stack(collection.embeddings))
     match = matcher.match(template.vector)

@@ -75,7 +75,7 @@ def test_bench_torch_and_onnxruntime_writes_csv_json_png(models, tmp_path, monke
     assert [(r.backend, r.runs_on, r.batch) for r in rows] == [
         ("torch-cpu", "torch-cpu", 1), ("torch-cpu", "torch-cpu", 2),
         ("onnxruntime-cpu", "onnxruntime-cpu", 1), ("onnxruntime-cpu", "onnxruntime-cpu", 2)]
-    assert all(2 <= r.iters <= 4 and 0 < r.best_p50_ms and r.p50_ms <= r.p95_ms for r in rows), rows
+    assert all(2 <= r.iters <= 4 and 0 < r.best_p50_ms and r.p50_ms <= r.p95_ms and r.cpu_ms > 0 for r in rows), rows
     with open(tmp_path / "out" / "lite.csv") as f:
         table = list(csv.DictReader(f))
     assert len(table) == 4 and table[0]["backend"] == "torch-cpu" and float(table[3]["throughput"]) > 0
@@ -97,7 +97,7 @@ def test_bench_errors_are_user_errors(models, tmp_path):
 
 
 def test_write_results_plots_several_backends(tmp_path):
-    rows = [BenchRow(b, b, n, 5, 1.0 * n, 1.5 * n, 1.1 * n, 0.9 * n, 1000.0) for b in ("x", "y") for n in (1, 2, 4)]
+    rows = [BenchRow(b, b, n, 5, 1.0 * n, 1.5 * n, 1.1 * n, 0.9 * n, 2.0 * n, 1000.0) for b in ("x", "y") for n in (1, 2, 4)]
     paths = write_results(rows, tmp_path / "r")
     assert [p.suffix for p in paths] == [".csv", ".json", ".png"] and all(p.stat().st_size > 0 for p in paths)
 

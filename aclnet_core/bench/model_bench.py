@@ -41,28 +41,32 @@ class BenchRow:
     p95_ms: float
     mean_ms: float
     best_p50_ms: float    # the lowest per-round median: the figure least disturbed by other processes
+    cpu_ms: float         # median CPU time per call, all threads of this process (≈ latency on an idle core
+                          # for one thread; unaffected by other processes taking the CPU away)
     throughput: float     # samples per second at the median call time
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _time_calls(runtime, x: np.ndarray, iters: int, budget_s: float, min_iters: int) -> list[float]:
-    times: list[float] = []
+def _time_calls(runtime, x: np.ndarray, iters: int, budget_s: float, min_iters: int) -> list[tuple[float, float]]:
+    """(wall seconds, process CPU seconds) per call."""
+    times: list[tuple[float, float]] = []
     start = time.perf_counter()
     while len(times) < iters and (len(times) < min_iters or time.perf_counter() - start < budget_s):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         runtime.infer(x)
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
     return times
 
 
-def _row(backend: str, runs_on: str, batch: int, rounds: list[list[float]]) -> BenchRow:
-    ms = np.concatenate([np.asarray(r) for r in rounds]) * 1e3
+def _row(backend: str, runs_on: str, batch: int, rounds: list[list[tuple[float, float]]]) -> BenchRow:
+    calls = np.concatenate([np.asarray(r).reshape(-1, 2) for r in rounds]) * 1e3
+    ms = calls[:, 0]
     p50 = float(np.percentile(ms, 50))
-    best = float(min(np.median(r) for r in rounds) * 1e3)
+    best = float(min(np.median(np.asarray(r)[:, 0]) for r in rounds) * 1e3)
     return BenchRow(backend, runs_on, batch, len(ms), p50, float(np.percentile(ms, 95)), float(ms.mean()), best,
-                    batch / (p50 / 1e3))
+                    float(np.median(calls[:, 1])), batch / (p50 / 1e3))
 
 
 def _sample(runtime, batch: int, seed: int) -> np.ndarray:
@@ -180,6 +184,7 @@ def plot_results(rows: list[BenchRow], png_path: str | Path) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
 
     fig, (ax_lat, ax_thr) = plt.subplots(1, 2, figsize=(11, 4.2))
     for backend in dict.fromkeys(r.backend for r in rows):
@@ -190,6 +195,7 @@ def plot_results(rows: list[BenchRow], png_path: str | Path) -> Path:
     for ax, title, unit in ((ax_lat, "latency (p50)", "ms per call"), (ax_thr, "throughput", "samples / s")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.set_xlabel("batch")
         ax.set_ylabel(unit)
         ax.set_title(title)

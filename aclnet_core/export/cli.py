@@ -149,9 +149,10 @@ def run_model_bench_cli(args: argparse.Namespace) -> int:
                            iters=getattr(args, "iters", 50), warmup=getattr(args, "warmup", 10), out_prefix=out,
                            onnx_path=getattr(args, "onnx", None), budget_s=getattr(args, "budget", 3.0),
                            rounds=getattr(args, "rounds", 1))
-    print(f"{'backend':<18} {'runs on':<18} {'batch':>5} {'p50 ms':>9} {'p95 ms':>9} {'best p50':>9} {'samples/s':>10}")
+    print(f"{'backend':<18} {'runs on':<18} {'batch':>5} {'p50 ms':>9} {'p95 ms':>9} {'best p50':>9} {'CPU ms':>9} "
+          f"{'samples/s':>10}")
     for r in rows:
         print(f"{r.backend:<18} {r.runs_on:<18} {r.batch:>5} {r.p50_ms:>9.2f} {r.p95_ms:>9.2f} {r.best_p50_ms:>9.2f} "
-              f"{r.throughput:>10.0f}")
+              f"{r.cpu_ms:>9.2f} {r.throughput:>10.0f}")
     print(f"wrote {out}.csv, {out}.json, {out}.png")
     return 0

@@ -1,0 +1,116 @@
+"""Enrolment from the running pipeline: the gait embeddings of one track are tapped while they are computed.
+
+`TappedIdentity` stands in for `app.identity.IdentityService` as the recogniser's identity provider: it does
+what `IdentityService.update_many` does (embed, buffer, match) and hands every embedding to an `EnrolmentTap`.
+(A thin adapter: IdentityService has no per-embedding callback.) `enrol_person` stores the templates the same
+way `main.py gallery enrol` does.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aclnet_core.errors import UserError
+from app.identity import IdentityService
+
+WINDOWS_PER_TEMPLATE = 8  # as `gallery enrol --per-template`
+
+
+@dataclass(frozen=True)
+class TapResult:
+    track_id: int | None
+    embeddings: list[np.ndarray]
+    tracks_seen: int
+
+
+class EnrolmentTap:
+    """Collects gait embeddings per track between `start()` and `finish()`; fed from the inference thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = False
+        self._wanted: int | None = None
+        self._per_track: dict[int, list[np.ndarray]] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    def start(self, track_id: int | None = None) -> None:
+        """Begin collecting; `track_id` is the person to enrol (None: whoever is seen longest)."""
+        with self._lock:
+            self._active, self._wanted, self._per_track = True, track_id, {}
+
+    def feed(self, track_id: int, embedding: np.ndarray) -> None:
+        if not self._active:
+            return
+        with self._lock:
+            if self._active:
+                self._per_track.setdefault(int(track_id), []).append(np.asarray(embedding, np.float32).reshape(-1))
+
+    def _chosen(self) -> int | None:
+        if self._wanted is not None and self._per_track.get(self._wanted):
+            return self._wanted
+        return max(self._per_track, key=lambda k: len(self._per_track[k])) if self._per_track else None
+
+    def count(self) -> int:
+        """Windows collected so far for the person being enrolled."""
+        with self._lock:
+            chosen = self._chosen()
+            return 0 if chosen is None else len(self._per_track[chosen])
+
+    def finish(self) -> TapResult:
+        """Stop collecting; the chosen track's embeddings (the wanted track, else the one seen longest)."""
+        with self._lock:
+            self._active = False
+            chosen = self._chosen()
+            embeddings = list(self._per_track.get(chosen, [])) if chosen is not None else []
+            result = TapResult(chosen, embeddings, len(self._per_track))
+            self._per_track = {}
+            return result
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._active, self._per_track = False, {}
+
+
+class TappedIdentity:
+    """The recogniser's IdentityProvider: an IdentityService whose embeddings also go to an EnrolmentTap."""
+
+    def __init__(self, service: IdentityService, tap: EnrolmentTap) -> None:
+        self.service = service
+        self.tap = tap
+
+    def update_many(self, windows: dict[int, Any]) -> dict[int, Any]:
+        ids = list(windows)
+        embeddings = self.service.embed([windows[i] for i in ids])
+        matches = {}
+        for track_id, embedding in zip(ids, embeddings):
+            self.tap.feed(track_id, embedding)
+            matches[track_id] = self.service.update_embedding(track_id, embedding)
+        return matches
+
+    def drop(self, track_id: int) -> None:
+        self.service.drop(track_id)
+
+    def reset(self) -> None:
+        self.service.reset()
+
+
+def enrol_person(store, name: str, embeddings: list[np.ndarray], model_id: str, source: str = "gui",
+                 windows_per_template: int = WINDOWS_PER_TEMPLATE):
+    """Turn window embeddings into templates and add them to `name` in the gallery; returns the PersonRecord."""
+    from app.gallery.store import check_name
+    from app.gallery.templates import split_into_templates
+
+    name = check_name(name)
+    if not embeddings:
+        raise UserError("no gait windows were collected: walk in view until the progress bar fills")
+    templates = split_into_templates(np.stack(embeddings), windows_per_template)
+    store.check_model(model_id)
+    return store.add_templates(name, (t.vector for t in templates), model_id, source=source,
+                               num_windows=int(np.mean([t.num_used for t in templates])))

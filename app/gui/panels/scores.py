@@ -1,0 +1,57 @@
+"""Top-k action scores of the selected person, as bars."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from app.records import Prediction
+
+MAX_ROWS = 5
+
+
+class ScoresPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None, rows: int = MAX_ROWS) -> None:
+        super().__init__(parent)
+        self.title = QLabel("No person selected")
+        self.title.setWordWrap(True)
+        self.names: list[QLabel] = []
+        self.bars: list[QProgressBar] = []
+        grid = QGridLayout()
+        for i in range(rows):
+            name, bar = QLabel(""), QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            grid.addWidget(name, i, 0)
+            grid.addWidget(bar, i, 1)
+            self.names.append(name)
+            self.bars.append(bar)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.show_prediction(None, None)
+
+    def show_prediction(self, track_id: int | None, prediction: Prediction | None) -> None:
+        """Bars for `prediction.top_k` (probabilities of the last window); empty without a prediction."""
+        if track_id is None:
+            self.title.setText("No person in view")
+        else:
+            label = prediction.label if prediction is not None and prediction.label else "no action"
+            who = f" — {prediction.identity}" if prediction is not None and prediction.identity else ""
+            self.title.setText(f"Person #{track_id}{who}: {label}")
+        top_k = list(prediction.top_k) if prediction is not None else []
+        for i, (name, bar) in enumerate(zip(self.names, self.bars)):
+            shown = i < len(top_k)
+            name.setVisible(shown)
+            bar.setVisible(shown)
+            if shown:
+                label, score = top_k[i]
+                name.setText(label)
+                bar.setValue(round(max(0.0, min(1.0, score)) * 1000))
+                bar.setFormat(f"{score:.2f}")
+
+    def shown(self) -> list[tuple[str, float]]:
+        """(label, score) of the visible bars (for tests and accessibility)."""
+        return [(n.text(), b.value() / 1000) for n, b in zip(self.names, self.bars) if not b.isHidden()]

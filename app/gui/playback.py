@@ -1,0 +1,167 @@
+"""File playback for the GUI: play at the file's pace (times a speed), pause, and start at a position.
+
+`PlaybackControl` is shared by the GUI thread (pause, speed, stop) and the pipeline's capture thread
+(`wait()` before each frame). `PlaybackSource` wraps a finite source (a video file, a skeleton recording)
+with it. `SeekableVideoSource` is a `VideoFileSource` that starts at a position with a real PyAV seek (a thin
+adapter: app.sources has no seek hook).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from aclnet_core.errors import UserError
+from app.records import Frame
+from app.sources import Source, VideoFileSource
+
+_WAKE_S = 0.05  # longest sleep between two checks of pause / stop
+
+
+class PlaybackControl:
+    """Pause, speed (0 = as fast as possible) and stop of one playback."""
+
+    def __init__(self, speed: float = 1.0, paused: bool = False) -> None:
+        self._cond = threading.Condition()
+        self._speed = max(0.0, float(speed))
+        self._paused = paused
+        self._stopped = False
+        self._anchor: tuple[float, float] | None = None  # (wall clock, stream time) of the pacing origin
+        self.delivered = 0  # frames let through
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def set_paused(self, paused: bool) -> None:
+        with self._cond:
+            self._paused = bool(paused)
+            self._anchor = None  # re-anchor the clock at the next frame
+            self._cond.notify_all()
+
+    def set_speed(self, speed: float) -> None:
+        with self._cond:
+            self._speed = max(0.0, float(speed))
+            self._anchor = None
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def wait(self, stream_time: float) -> bool:
+        """Block until the frame at `stream_time` is due; False when playback was stopped meanwhile.
+
+        The first frame is always let through at once, even when paused, so a paused seek shows its frame.
+        """
+        with self._cond:
+            while True:
+                if self._stopped:
+                    return False
+                if self._paused and self.delivered > 0:
+                    self._cond.wait(_WAKE_S)
+                    continue
+                now = time.perf_counter()
+                if self._anchor is None or self._speed <= 0 or self.delivered == 0:
+                    self._anchor = (now, stream_time)
+                    break
+                due = self._anchor[0] + (stream_time - self._anchor[1]) / self._speed
+                if due <= now:
+                    break
+                self._cond.wait(min(_WAKE_S, due - now))
+            self.delivered += 1
+            return True
+
+
+class PlaybackSource(Source):
+    """A finite source played through a PlaybackControl, from `start` seconds of stream time.
+
+    Frames before `start` are skipped unpaced (an inner source that seeks itself has none to skip).
+    Nothing is dropped: the pipeline treats it as a file.
+    """
+
+    is_live = False
+
+    def __init__(self, inner: Source, control: PlaybackControl, start: float = 0.0) -> None:
+        super().__init__(None)
+        self.inner = inner
+        self.control = control
+        self.start = max(0.0, float(start))
+        self.name = inner.name
+        self.provides_skeletons = inner.provides_skeletons
+        self.duration: float | None = None
+
+    def _open(self) -> None:
+        self.inner.open()
+        self.fps, self.rate, self.size = self.inner.fps, self.inner.rate, self.inner.size
+        self.frame_count = self.inner.frame_count
+        self.duration = getattr(self.inner, "duration", None)
+        if self.duration is None and self.frame_count and self.fps:
+            self.duration = self.frame_count / self.fps
+
+    def _frames(self) -> Iterator[Frame]:
+        tolerance = 0.5 / (self.fps or 30.0)
+        for frame in self.inner._frames():
+            if frame.timestamp + tolerance < self.start:
+                continue
+            if not self.control.wait(frame.timestamp):
+                return
+            yield frame
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class SeekableVideoSource(VideoFileSource):
+    """A video file (PyAV) that starts at `start` seconds: a keyframe seek, then decoding up to the position."""
+
+    def __init__(self, path: str | Path, start: float = 0.0, size: tuple[int, int] | None = None) -> None:
+        super().__init__(path, size)
+        self.start = max(0.0, float(start))
+        self.duration: float | None = None
+
+    def _open(self) -> None:
+        super()._open()
+        self.duration = self._probe_duration()
+        if self.start > 0:
+            self._seek(self.start)
+
+    def _probe_duration(self) -> float | None:
+        stream = self._stream
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if self._container.duration is not None:
+            return self._container.duration / 1_000_000.0
+        if self.frame_count and self.fps:
+            return self.frame_count / self.fps
+        return None
+
+    def _seek(self, seconds: float) -> None:
+        import av
+
+        stream = self._stream
+        time_base = stream.time_base
+        origin = stream.start_time or 0
+        try:
+            self._container.seek(origin + int(seconds / time_base), stream=stream, backward=True, any_frame=False)
+        except av.error.FFmpegError as exc:
+            raise UserError(f"{self.path}: cannot seek to {seconds:.2f} s ({exc})") from None
+        self._decoder = self._decode()
+        tolerance = 0.5 / (self.fps or 30.0)
+        self._first = None
+        for av_frame in self._decoder:
+            timestamp = float((av_frame.pts - origin) * time_base) if av_frame.pts is not None else seconds
+            if timestamp + tolerance >= seconds:
+                self._first = av_frame
+                break
