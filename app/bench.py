@@ -258,7 +258,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"cpu         {r['cpu_ms_per_frame']} ms of CPU per frame (all threads), "
                      f"{r['cpu_cores_used']} cores busy on average")
     lines.append(f"{'stage':<12}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'count':>8}")
-    for stage in ("capture", "pose", "pose_cpu", "track", "infer", "infer_cpu", "end_to_end"):
+    for stage in ("capture", "pose", "track", "infer", "infer_cpu", "end_to_end"):
         v = r["latency_ms"].get(stage)
         if v and v["count"]:
             name = "capture→label" if stage == "end_to_end" else stage

@@ -73,7 +73,8 @@ def default_model_path(task: str = "action") -> Path:
     for path in candidates:
         if path.is_file():
             return path
-    raise UserError(f"no {task} model found (looked for assets/models/{task}.onnx and .pt); pass --model PATH")
+    option = "--gait-model" if task == "gait" else "--model"
+    raise UserError(f"no {task} model found (looked for assets/models/{task}.onnx and .pt); pass {option} PATH")
 
 
 def open_runtime(path: str | Path | None = None, backend: str = "auto", task: str = "action",

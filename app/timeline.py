@@ -58,6 +58,7 @@ class _TrackSpan:
     start_time: float
     end_frame: int
     end_time: float
+    identities: Counter = field(default_factory=Counter)
 
 
 class Timeline:
@@ -86,6 +87,8 @@ class Timeline:
                 span.end_frame, span.end_time = index, t
             prediction = result.predictions.get(tracked.track_id)
             label = prediction.label if prediction is not None else None
+            if prediction is not None and prediction.identity:
+                self._tracks[tracked.track_id].identities[prediction.identity] += 1
             current = self._open.get(tracked.track_id)
             if current is not None and (label != current.label or index - current.end_frame > self.max_gap):
                 self._close(tracked.track_id)
@@ -126,6 +129,7 @@ class Timeline:
                 "track_id": track_id,
                 "start_frame": span.start_frame, "end_frame": span.end_frame,
                 "start_time": round(span.start_time, 4), "end_time": round(span.end_time, 4),
+                "identity": span.identities.most_common(1)[0][0] if span.identities else None,
                 "segments": [s.to_dict() for s in segments if s.track_id == track_id],
             })
         return {

@@ -110,3 +110,18 @@ def test_video_sink_unwritable_target_is_a_user_error(tmp_path):
     with pytest.raises(UserError):
         VideoSink(tmp_path, 30, (32, 32))  # a directory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_video_sink_falls_back_to_mp4v_with_a_warning(tmp_path, monkeypatch):
+    import app.video_sink as video_sink
+
+    real = video_sink._available_encoder
+    monkeypatch.setattr(video_sink, "_available_encoder", lambda codec: None if codec == "h264" else real(codec))
+    with pytest.warns(RuntimeWarning, match="mp4v"):
+        sink = VideoSink(tmp_path / "fallback.mp4", 30, (32, 32))
+    with sink:
+        for _ in range(3):
+            sink.write(np.zeros((32, 32, 3), np.uint8))
+    assert sink.codec_used == "mp4v"
+    assert probe_video(tmp_path / "fallback.mp4")[0] == "mpeg4"
+    assert probe_video(tmp_path / "fallback.mp4")[2] == 3

@@ -226,8 +226,8 @@ class _FakeTap(EnrolmentTap):
 
 
 def test_enrol_dialog_counts_down_collects_and_commits(qtbot):
-    from app.gui.dialogs.enrol import EnrolDialog
     from app.gallery.store import PersonRecord
+    from app.gui.dialogs.enrol import EnrolDialog
 
     committed = []
 

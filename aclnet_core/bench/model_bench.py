@@ -75,9 +75,13 @@ def _sample(runtime, batch: int, seed: int) -> np.ndarray:
 
 def time_runtime(runtime, backend: str, batch: int, iters: int = 50, warmup: int = 10, budget_s: float = 3.0,
                  min_iters: int = 3, seed: int = 0, rounds: int = 1) -> BenchRow:
-    """Time `runtime.infer` on a random (batch, M, T, V, C) input: `warmup` untimed calls, then `rounds` rounds."""
+    """Time `runtime.infer` on a random (batch, M, T, V, C) input: `warmup` untimed calls (cut short after
+    `budget_s`), then `rounds` rounds of timed calls."""
     x = _sample(runtime, batch, seed)
-    for _ in range(warmup):
+    start = time.perf_counter()
+    for done in range(warmup):                      # at most `warmup` calls, at most ~budget_s seconds
+        if done and time.perf_counter() - start > budget_s:
+            break
         runtime.infer(x)
     samples = [_time_calls(runtime, x, iters, budget_s, min_iters) for _ in range(rounds)]
     return _row(backend, runtime.backend, batch, samples)
@@ -133,8 +137,7 @@ def run_model_bench(model_path: str | Path, backends: list[str] | tuple[str, ...
             runtime = _open(model_path, backend, twin, max(batches))
             log.info("benchmarking %s (runs on %s)", backend, runtime.backend)
             for batch in batches:
-                row = time_runtime(runtime, backend, batch, max(1, iters // rounds),
-                                   warmup if batch <= 64 else min(warmup, 2), budget_s / rounds,
+                row = time_runtime(runtime, backend, batch, max(1, iters // rounds), warmup, budget_s / rounds,
                                    min_iters=1 if rounds > 1 else 3, rounds=rounds)
                 log.info("%s b%d: p50 %.2f ms, p95 %.2f ms, %.0f samples/s", backend, batch, row.p50_ms,
                          row.p95_ms, row.throughput)

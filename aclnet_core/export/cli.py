@@ -108,7 +108,7 @@ def add_model_bench_args(parser: argparse.ArgumentParser) -> None:
     _add(group, "--budget", type=float, default=3.0, help="seconds per point at most, >= 3 calls (default: 3)")
     _add(group, "--rounds", type=int, default=1,
          help="split each point into rounds and also report the best round's median (default: 1)")
-    _add(group, "--threads", type=int, help="CPU threads for torch and ONNX Runtime (default: 2)")
+    _add(group, "--threads", type=int, help="CPU threads for torch and ONNX Runtime (default: torch decides; ONNX Runtime 1)")
     _add(group, "--out", help="output prefix for .csv/.json/.png (default: runs/bench/model-<name>)")
 
 

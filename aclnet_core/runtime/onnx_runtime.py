@@ -47,23 +47,25 @@ class OrtOptions:
 
 
 def default_cpu_threads() -> int:
-    """Intra-op threads: 2 (at most the CPUs this process may use). With spinning off, 2 threads are within 10 % of
-    the best setting on both an idle and a busy 2-core CPU (docs/RESULTS.md, "Deployment and model speed")."""
+    """Intra-op threads: 1 unless $ACLNET_ORT_THREADS says otherwise.
+
+    Measured on the 2-core target (docs/RESULTS.md, "Deployment and model speed"): a second thread only pays with
+    spinning workers on an otherwise idle CPU (lite, batch 1: 4.6-5.1 ms vs 6.3-6.6 ms); on a busy CPU (the live
+    app shares it with pose estimation) spinning doubles the latency and 2 non-spinning threads are 5-10 % slower
+    than 1. For the idle-CPU figure set ACLNET_ORT_THREADS=2 ACLNET_ORT_SPIN=1.
+    """
     if os.environ.get(THREADS_ENV, "").strip():
         try:
             return max(1, int(os.environ[THREADS_ENV]))
         except ValueError:
             raise UserError(f"{THREADS_ENV} must be an integer, got {os.environ[THREADS_ENV]!r}") from None
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:
-        available = os.cpu_count() or 1
-    return max(1, min(2, available))
+    return 1
 
 
 def default_spinning() -> bool:
     """Spin-waiting workers help only when the cores are otherwise idle; the live app shares them with pose
-    estimation, where spinning doubles the latency (docs/RESULTS.md), so it is off unless $ACLNET_ORT_SPIN=1."""
+    estimation, where spinning doubles the latency (docs/RESULTS.md), so it is off unless $ACLNET_ORT_SPIN=1.
+    (With one thread there are no workers and it makes no difference.)"""
     value = os.environ.get(SPIN_ENV, "").strip()
     if value not in ("", "0", "1"):
         raise UserError(f"{SPIN_ENV} must be 0 or 1, got {value!r}")

@@ -554,7 +554,8 @@ class MainWindow(QMainWindow):
 
     def _on_enrol_finished(self, dialog) -> None:
         if dialog.person is not None:
-            self.statusBar().showMessage(f"enrolled {dialog.person.name} ({dialog.person.num_templates} templates)",
+            count = dialog.person.num_templates
+            self.statusBar().showMessage(f"enrolled {dialog.person.name} ({count} template{'s' if count != 1 else ''})",
                                          8000)
 
     # ------------------------------------------------------------------ recording

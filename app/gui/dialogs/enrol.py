@@ -137,7 +137,8 @@ class EnrolDialog(QDialog):
             return
         self.state = "done"
         self.progress.setValue(1000)
-        self.message.setText(f"Enrolled {self.person.name} ({self.person.num_templates} templates).")
+        count = self.person.num_templates
+        self.message.setText(f"Enrolled {self.person.name} ({count} template{'s' if count != 1 else ''}).")
         self.accept()
 
     def _fail(self, message: str, final: bool = True) -> None:

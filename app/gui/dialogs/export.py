@@ -35,6 +35,7 @@ class ExportDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export an annotated video")
+        self.setMinimumWidth(520)
         self.input_path = Path(input_path)
         self.make_job = make_job
         self.state = "idle"  # idle → running → done | failed | cancelled

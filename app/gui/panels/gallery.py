@@ -45,8 +45,8 @@ class GalleryPanel(QWidget):
             self.list.addItem(item)
             if person.name == selected:
                 self.list.setCurrentItem(item)
-        model = f" — gait model {model_id}" if model_id else ""
-        self.path_label.setText(f"{path}{model}" if path else "No gallery")
+        self.path_label.setText(str(path) if path else "No gallery")
+        self.path_label.setToolTip(f"gait model {model_id}" if model_id else "no templates yet")
         self._update_buttons()
 
     def names(self) -> list[str]:
