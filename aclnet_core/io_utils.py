@@ -15,7 +15,8 @@ from aclnet_core.errors import UserError
 def atomic_write(path: str | Path, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on failure it is removed.
 
-    `mode` (e.g. 0o600) is applied before the file becomes visible under its final name.
+    `mode` (e.g. 0o600 for biometric data) is applied before the file becomes visible under its final name;
+    by default the file gets the usual permissions (0o666 minus the umask), not mkstemp's 0o600.
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
@@ -28,12 +29,17 @@ def atomic_write(path: str | Path, mode: int | None = None) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def check_writable(path: str | Path) -> None:

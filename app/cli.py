@@ -65,7 +65,10 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
         "annotate", help="annotate videos: skeletons, track ids, action labels (H.264 MP4 + timeline)",
         description="Write an annotated, browser-playable H.264 MP4 for each input (same fps and size), with "
                     "skeletons, track ids, action label and score, and identity when a gallery is given.")
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="video files (or a camera index / stream URL)")
+    parser.add_argument("inputs", nargs="*", metavar="IN", help="video files (or a camera index / stream URL)")
+    parser.add_argument("--demo", action="store_true",
+                        help="annotate the built-in synthetic demo stream (no camera or data needed; "
+                             "300 frames unless --max-frames says otherwise; default output demo.mp4)")
     parser.add_argument("-o", "--output", metavar="OUT", help="OUT.mp4 for one input, a directory for several "
                         "(default: IN.annotated.mp4 beside each input)")
     parser.add_argument("--json", action="store_true", help="also write the per-track timeline as OUT.json")
@@ -95,6 +98,14 @@ def run_annotate_command(args: argparse.Namespace) -> int:
 
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
+    if args.demo:
+        if args.inputs:
+            raise UserError("--demo takes no input files")
+        args.inputs = ["demo"]
+        args.max_frames = args.max_frames or 300
+        args.output = args.output or "demo.mp4"
+    elif not args.inputs:
+        raise UserError("give at least one input video (or --demo)")
     smoothing = SmoothingOptions()
     if args.threshold_label is not None:
         if not 0 < args.threshold_label < 1:
@@ -167,13 +178,31 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     _add_model_arguments(parser)
     _add_pose_arguments(parser)
+    from aclnet_core.export.cli import add_model_bench_args
+    add_model_bench_args(parser)      # flags the pipeline bench already has (--model, --backend, --warmup) are shared
+    parser.epilog = ("Model benchmark: with --batches, or --model without --source, it measures the model alone: "
+                     "latency and throughput against batch size per backend (--backend a,b,… e.g. "
+                     "torch-cpu,onnxruntime-cpu), written as CSV/JSON/PNG. --warmup then counts calls.")
     parser.set_defaults(func=run_bench_command)
     return parser
+
+
+def _is_model_bench(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "batches", None)) or (bool(args.model) and not args.source)
 
 
 def run_bench_command(args: argparse.Namespace) -> int:
     from app.bench import BenchOptions, format_report, run_bench
 
+    if _is_model_bench(args):
+        from aclnet_core.export.cli import run_model_bench_cli
+        from aclnet_core.export.cli import BENCH_BACKENDS
+        args.backends = None if args.backend in (None, "auto") else [b.strip() for b in args.backend.split(",")]
+        unknown = [b for b in args.backends or [] if b not in BENCH_BACKENDS]
+        if unknown:
+            raise UserError(f"unknown backend(s) {', '.join(unknown)}; choose from {', '.join(BENCH_BACKENDS)}")
+        args.warmup = 10 if args.warmup == 2.0 else int(args.warmup)
+        return run_model_bench_cli(args)
     if args.warmup < 0:
         raise UserError("--warmup must not be negative")
     options = BenchOptions(source=args.source, size=args.size, fps=args.fps, seconds=args.seconds,

@@ -16,7 +16,7 @@ SHARED = ROOT.parent / "shared"
 def _torch_threads():
     try:
         import torch
-        torch.set_num_threads(2)
+        torch.set_num_threads(1)
     except ImportError:
         pass
     yield

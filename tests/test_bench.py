@@ -117,6 +117,7 @@ def test_cli_merges_into_a_shared_bench_parser_and_runs(models, tmp_path, capsys
     parser.add_argument("--iters", type=int, default=300)       # an option the pipeline bench already defines
     add_model_bench_args(parser)
     assert not is_model_bench(parser.parse_args([]))
+    assert not is_model_bench(parser.parse_args(["--model", "m.onnx"]))        # the pipeline bench takes --model too
     args = parser.parse_args(["--model", str(models / "lite.onnx"), "--backend", "onnxruntime-cpu",
                               "--batches", "1", "--iters", "2", "--warmup", "0", "--out", str(tmp_path / "cli")])
     assert is_model_bench(args) and args.backends == ["onnxruntime-cpu"]

@@ -187,7 +187,7 @@ def plot_results(rows: list[BenchRow], png_path: str | Path) -> Path:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FormatStrFormatter
 
     fig, (ax_lat, ax_thr) = plt.subplots(1, 2, figsize=(11, 4.2))
     for backend in dict.fromkeys(r.backend for r in rows):
@@ -198,7 +198,7 @@ def plot_results(rows: list[BenchRow], png_path: str | Path) -> Path:
     for ax, title, unit in ((ax_lat, "latency (p50)", "ms per call"), (ax_thr, "throughput", "samples / s")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
         ax.set_xlabel("batch")
         ax.set_ylabel(unit)
         ax.set_title(title)

@@ -97,7 +97,7 @@ def _add(parser, *flags: str, **kwargs) -> None:
 
 def add_model_bench_args(parser: argparse.ArgumentParser) -> None:
     """Options of the model benchmark (`bench --model M --backend …`), merged into the shared `bench` parser."""
-    group = parser.add_argument_group("model benchmark (when --model, --backend or --batches is given)")
+    group = parser.add_argument_group("model benchmark (with --batches, or --model without --source)")
     _add(group, "--model", help="checkpoint (.pt) or exported ONNX model to benchmark")
     _add(group, "--onnx", help="the ONNX export of --model for the ONNX backends (default: export on the fly)")
     _add(group, "--backend", dest="backends", nargs="+", choices=BENCH_BACKENDS, metavar="BACKEND",
@@ -113,8 +113,9 @@ def add_model_bench_args(parser: argparse.ArgumentParser) -> None:
 
 
 def is_model_bench(args: argparse.Namespace) -> bool:
-    """True when the `bench` command line asks for the model benchmark rather than the pipeline one."""
-    return bool(getattr(args, "model", None) or getattr(args, "backends", None) or getattr(args, "batches", None))
+    """True when the `bench` command line asks for the model benchmark (--backend or --batches given) rather than
+    the pipeline one (which may take --model too)."""
+    return bool(getattr(args, "backends", None) or getattr(args, "batches", None))
 
 
 def parse_batches(text: str | None) -> list[int]:

@@ -24,6 +24,9 @@ def load_runtime(path: str | Path, backend: str = "auto") -> InferenceRuntime:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"model not found: {path}")
+    if path.suffix == ".engine":
+        from aclnet_core.runtime.tensorrt_runtime import TensorRTRuntime
+        return TensorRTRuntime.from_engine_file(path)
     if path.suffix == ".onnx":
         try:
             from aclnet_core.runtime.select import load_onnx_runtime
@@ -33,4 +36,5 @@ def load_runtime(path: str | Path, backend: str = "auto") -> InferenceRuntime:
     if backend not in ("auto", "torch", "torch-cpu", "torch-cuda"):
         raise UserError(f"backend {backend!r} needs an .onnx model; {path.name} is a checkpoint")
     from aclnet_core.runtime.torch_runtime import TorchRuntime
-    return TorchRuntime.from_checkpoint(path, device="cuda" if backend == "torch-cuda" else "auto")
+    device = {"torch-cuda": "cuda", "torch-cpu": "cpu"}.get(backend, "auto")
+    return TorchRuntime.from_checkpoint(path, device=device)
