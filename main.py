@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:   # noqa: SLF001 - default subcommand
+        if "gui" in parser._subparsers._group_actions[0].choices:
             args = parser.parse_args(["gui", *(argv or [])])
         else:
             parser.print_help()

@@ -195,8 +195,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
     from app.bench import BenchOptions, format_report, run_bench
 
     if _is_model_bench(args):
-        from aclnet_core.export.cli import run_model_bench_cli
-        from aclnet_core.export.cli import BENCH_BACKENDS
+        from aclnet_core.export.cli import BENCH_BACKENDS, run_model_bench_cli
         args.backends = None if args.backend in (None, "auto") else [b.strip() for b in args.backend.split(",")]
         unknown = [b for b in args.backends or [] if b not in BENCH_BACKENDS]
         if unknown:

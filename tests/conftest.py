@@ -14,6 +14,8 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session", autouse=True)
 def _torch_threads():
+    """One torch thread: on a shared 2-core machine an OpenMP barrier waiting for a descheduled thread costs
+    seconds per forward pass; no result depends on the thread count."""
     try:
         import torch
         torch.set_num_threads(1)

@@ -113,7 +113,7 @@ def test_video_sink_unwritable_target_is_a_user_error(tmp_path):
 
 
 def test_video_sink_falls_back_to_mp4v_with_a_warning(tmp_path, monkeypatch):
-    import app.video_sink as video_sink
+    from app import video_sink
 
     real = video_sink._available_encoder
     monkeypatch.setattr(video_sink, "_available_encoder", lambda codec: None if codec == "h264" else real(codec))

@@ -24,16 +24,6 @@ PREPROCESS = {"layout": "kinect20", "window": 16, "num_person": 1, "modality": "
               "align": False}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One torch thread: on a shared 2-core machine an OpenMP barrier waiting for a descheduled thread costs
-    seconds per forward pass (see docs/RESULTS.md); the results do not depend on the thread count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     """A lite checkpoint (V=20, T=16) and an ONNX model of the same input (a two-block net: a quick export)."""

@@ -28,16 +28,6 @@ PREPROCESS = {"layout": "kinect20", "window": 16, "num_person": 1, "modality": "
 LABELS = ["wave", "walk", "sit"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One torch thread: on a shared 2-core machine an OpenMP barrier waiting for a descheduled thread costs
-    seconds per forward pass (see docs/RESULTS.md); the results do not depend on the thread count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def randomized_lite(num_joints: int = 20, seed: int = 0) -> ACLNet:
     """A lite ACLNet with non-trivial weights (α, β, head, BN statistics), so parity compares real numbers."""
     torch.manual_seed(seed)

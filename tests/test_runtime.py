@@ -31,16 +31,6 @@ SAMPLE = (1, 16, 20, 3)
 HAS_CUDA = torch.cuda.is_available()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One torch thread: on a shared 2-core machine an OpenMP barrier waiting for a descheduled thread costs
-    seconds per forward pass (see docs/RESULTS.md); the results do not depend on the thread count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """A two-block ACLNet exported to ONNX (a small graph keeps the export to a few seconds)."""

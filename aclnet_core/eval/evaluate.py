@@ -96,7 +96,7 @@ def metrics(probs: np.ndarray, labels: np.ndarray, names: list[str]) -> EvalResu
     top5 = float(top_k_accuracy_score(labels, probs, k=5, labels=list(range(k)))) if k > 5 else None
     return EvalResult(top1=float((pred == labels).mean()), top5=top5,
                       mean_class_accuracy=float(np.mean(list(per_class.values()))), per_class=per_class,
-                      confusion=cm.tolist(), labels=list(names), num_samples=int(len(labels)))
+                      confusion=cm.tolist(), labels=list(names), num_samples=len(labels))
 
 
 def save_confusion_png(result: EvalResult, path: Path, title: str = "") -> None:

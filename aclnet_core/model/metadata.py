@@ -55,7 +55,7 @@ class ModelMetadata:
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ModelMetadata":
+    def from_dict(cls, d: dict[str, Any]) -> ModelMetadata:
         try:
             meta = cls(**d)
         except TypeError as exc:
@@ -65,7 +65,7 @@ class ModelMetadata:
         return meta
 
     @classmethod
-    def from_json(cls, s: str) -> "ModelMetadata":
+    def from_json(cls, s: str) -> ModelMetadata:
         try:
             return cls.from_dict(json.loads(s))
         except json.JSONDecodeError as exc:

@@ -28,7 +28,7 @@ class TorchRuntime:
         self.backend = f"torch-{self.device.type}" + ("-fp16" if self.half else "")
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "auto") -> "TorchRuntime":
+    def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TorchRuntime:
         model, meta = model_from_checkpoint(path)
         return cls(model, meta, device)
 
