@@ -16,7 +16,6 @@ from typing import Any
 
 from aclnet_core.io_utils import atomic_write
 from app.records import FrameResult
-from app.video_sink import user_file_mode
 
 TIMELINE_VERSION = 1
 CSV_FIELDS = ("track_id", "label", "start_frame", "end_frame", "start_time", "end_time", "score", "max_score", "identity")
@@ -146,13 +145,13 @@ class Timeline:
 
     def write_json(self, path: str | Path, complete: bool = True) -> Path:
         path = Path(path)
-        with atomic_write(path, mode=user_file_mode()) as tmp:
+        with atomic_write(path) as tmp:
             tmp.write_text(json.dumps(self.to_dict(complete), indent=2) + "\n", encoding="utf-8")
         return path
 
     def write_csv(self, path: str | Path) -> Path:
         path = Path(path)
-        with atomic_write(path, mode=user_file_mode()) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        with atomic_write(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
             writer.writeheader()
             for seg in self.segments():

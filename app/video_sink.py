@@ -29,15 +29,6 @@ _ENCODERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def user_file_mode() -> int:
-    """The mode a normally created file gets (0o666 minus the umask): exports are not private files."""
-    import os
-
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def fps_fraction(fps: float | Fraction) -> Fraction:
     """A frame rate as an exact fraction (29.97002997 → 30000/1001, 28.05 → 561/20)."""
     if isinstance(fps, Fraction):
@@ -99,7 +90,7 @@ class VideoSink:
         self.codec_used = codec
         self._closed = False
         self._stack = contextlib.ExitStack()
-        tmp = self._stack.enter_context(atomic_write(self.path, mode=user_file_mode()))
+        tmp = self._stack.enter_context(atomic_write(self.path))
         try:
             self._container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "faststart"})
             self._stream = self._container.add_stream(encoder, rate=self.rate)

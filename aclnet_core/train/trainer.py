@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
@@ -247,9 +246,3 @@ class Trainer:
             cleanup()
         return FitResult(self.best_top1, self.best_epoch, last_top1, self.run_dir, time.time() - t0)
 
-
-def set_deterministic(seed: int) -> None:
-    """Seeded, deterministic kernels where available (used by the resume test)."""
-    seed_everything(seed)
-    np.random.seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
