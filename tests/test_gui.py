@@ -296,3 +296,32 @@ def test_dropping_a_file_opens_it_and_bad_files_are_reported(qtbot, make_window,
     assert "broken.mp4" in window.last_error and window.isVisible()
     window.start_source(SourceSpec.demo())  # the window keeps working after an error
     qtbot.waitUntil(lambda: window.last_view is not None, timeout=WAIT_MS)
+
+
+def test_signals_queued_by_a_freed_worker_are_ignored_without_crashing(qtbot, make_window):
+    """A stopped session's worker can be freed while its queued signals still wait in the event loop (CI hit a
+    segfault when the window asked `sender()` about such a worker); the session id they carry is enough."""
+    from PyQt6 import sip
+
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    old = window.session
+    window.stop_source()
+    qtbot.waitUntil(lambda: not window._retiring, timeout=WAIT_MS)
+    window.start_source(SourceSpec.demo())
+    stale, stale_id = old.worker, old.worker.session_id
+    del old
+
+    def emit_stale() -> None:  # from another thread the signals are queued, not delivered at once
+        stale.status.emit(stale_id, "stale status")
+        stale.segments_ready.emit(stale_id, [])
+
+    emitter = threading.Thread(target=emit_stale)
+    emitter.start()
+    emitter.join()
+    sip.delete(stale)
+    qtbot.wait(50)  # deliver the queued signals
+    assert window.statusBar().currentMessage() != "stale status"
+    window.statusBar().showMessage("current")
+    window.session.worker.status.emit(window.session.worker.session_id, "fresh status")
+    assert window.statusBar().currentMessage() == "fresh status"

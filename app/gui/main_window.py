@@ -289,13 +289,19 @@ class MainWindow(QMainWindow):
         self.camera_probe.join(timeout_ms / 1000)
         return ok
 
-    def _is_current(self) -> bool:
-        sender = self.sender()
-        return self.session is not None and sender is self.session.worker
+    def _is_current(self, session_id: int) -> bool:
+        """True when a worker signal comes from the session on screen (never `sender()`: see PipelineWorker)."""
+        return self.session is not None and self.session.worker.session_id == session_id
+
+    def _session_by_id(self, session_id: int) -> _Session | None:
+        for session in (self.session, *self._retiring):
+            if session is not None and session.worker.session_id == session_id:
+                return session
+        return None
 
     # ------------------------------------------------------------------ worker signals
-    def _on_session_started(self, info: SessionInfo) -> None:
-        if not self._is_current():
+    def _on_session_started(self, session_id: int, info: SessionInfo) -> None:
+        if not self._is_current(session_id):
             return
         self.session_info = info
         self.controls.set_mode(info.spec.seekable, info.duration)
@@ -309,9 +315,8 @@ class MainWindow(QMainWindow):
         text = "; ".join(info.messages) if info.messages else f"playing {info.spec.label}"
         self.statusBar().showMessage(text, 0 if info.messages else 5000)
 
-    def _on_frame(self, view: FrameView) -> None:
-        worker = self.sender()
-        if self._is_current():
+    def _on_frame(self, session_id: int, view: FrameView) -> None:
+        if self._is_current(session_id):
             self.last_view = view
             self._position = view.position
             self.video.set_image(view.image)
@@ -320,28 +325,29 @@ class MainWindow(QMainWindow):
                 self.controls.set_position(view.position)
             if self.recorder is not None:
                 self.controls.set_recording(True, f"■ Stop ({self.recorder.frames} frames)")
-        if isinstance(worker, PipelineWorker):
-            worker.frame_consumed()
+        session = self._session_by_id(session_id)
+        if session is not None:
+            session.worker.frame_consumed()
 
-    def _on_stats(self, snapshot: dict) -> None:
-        if self._is_current():
+    def _on_stats(self, session_id: int, snapshot: dict) -> None:
+        if self._is_current(session_id):
             self.stats_panel.show_stats(snapshot)
 
-    def _on_segments(self, segments: list) -> None:
-        if self._is_current():
+    def _on_segments(self, session_id: int, segments: list) -> None:
+        if self._is_current(session_id):
             self.timeline_panel.set_segments(segments)
 
-    def _on_status(self, text: str) -> None:
-        if self._is_current():
+    def _on_status(self, session_id: int, text: str) -> None:
+        if self._is_current(session_id):
             self.statusBar().showMessage(text)
 
-    def _on_failed(self, message: str) -> None:
-        if self._is_current():
+    def _on_failed(self, session_id: int, message: str) -> None:
+        if self._is_current(session_id):
             self.show_error(message, dialog=True)
             self.video.clear(message)
 
-    def _on_done(self, ended: bool) -> None:
-        if not self._is_current():
+    def _on_done(self, session_id: int, ended: bool) -> None:
+        if not self._is_current(session_id):
             return
         self.session.running = False
         if self.recorder is not None:

@@ -9,6 +9,7 @@ returns at once; the thread then joins the pipeline's threads and closes the sou
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 STATS_PERIOD_S = 0.5
 SEGMENTS_PERIOD_S = 0.25
 _POLL_S = 0.03
+_SESSION_IDS = itertools.count(1)
 
 
 @dataclass
@@ -64,18 +66,26 @@ class FrameView:
 
 
 class PipelineWorker(QObject):
-    session_started = pyqtSignal(object)  # SessionInfo
-    frame_ready = pyqtSignal(object)  # FrameView
-    stats_ready = pyqtSignal(dict)  # PipelineStats.snapshot()
-    segments_ready = pyqtSignal(list)  # app.timeline.Segment list of this session
-    status = pyqtSignal(str)
-    failed = pyqtSignal(str)  # one line
-    done = pyqtSignal(bool)  # True when the stream ended by itself (end of file), False when stopped or failed
+    """One playback session in its own thread.
+
+    Every signal carries the worker's `session_id` first, so the window tells sessions apart without
+    `QObject.sender()`: a queued signal can arrive after its (parentless) worker has been freed, and
+    `sender()` then returns a dangling pointer that crashes the process.
+    """
+
+    session_started = pyqtSignal(int, object)  # session id, SessionInfo
+    frame_ready = pyqtSignal(int, object)  # session id, FrameView
+    stats_ready = pyqtSignal(int, dict)  # session id, PipelineStats.snapshot()
+    segments_ready = pyqtSignal(int, list)  # session id, app.timeline.Segment list of this session
+    status = pyqtSignal(int, str)
+    failed = pyqtSignal(int, str)  # session id, one line
+    done = pyqtSignal(int, bool)  # session id, True when the stream ended by itself (end of file)
 
     def __init__(self, spec: SourceSpec, settings: GuiSettings, models: ModelCache, gallery: Any | None,
                  tap: EnrolmentTap, control: PlaybackControl | None = None, start: float = 0.0,
                  pose_factory: Any | None = None, wait_for: tuple[threading.Event, ...] = ()) -> None:
         super().__init__()
+        self.session_id = next(_SESSION_IDS)
         self.spec = spec
         self.settings = settings
         self.models = models
@@ -113,13 +123,13 @@ class PipelineWorker(QObject):
         try:
             ended = self._run()
         except UserError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(self.session_id, str(exc))
         except Exception as exc:
             log.exception("session failed")
-            self.failed.emit(f"unexpected error: {type(exc).__name__}: {exc}")
+            self.failed.emit(self.session_id, f"unexpected error: {type(exc).__name__}: {exc}")
         finally:
             self.finished_event.set()
-            self.done.emit(ended)
+            self.done.emit(self.session_id, ended)
 
     def _run(self) -> bool:
         for event in self._wait_for:  # the previous session must have released the camera
@@ -128,13 +138,13 @@ class PipelineWorker(QObject):
                     return False
         if self._stop.is_set():
             return False
-        self.status.emit("loading models…")
+        self.status.emit(self.session_id, "loading models…")
         models = self.models.load(self.settings)
         messages = list(models.messages)
         recogniser, identity = self._build_recogniser(models, messages)
         if self._stop.is_set():
             return False
-        self.status.emit(f"opening {self.spec.label}…")
+        self.status.emit(self.session_id, f"opening {self.spec.label}…")
         source = self.spec.open(self.control, self.start_at)
         try:
             return self._stream(source, recogniser, identity, models, messages)
@@ -184,7 +194,7 @@ class PipelineWorker(QObject):
             labels=list(recogniser.labels) if recogniser is not None else [], backend=models.backend,
             action_name=models.action_name, gait_name=models.gait_name, identity=identity,
             gait_model_id=str(models.gait.meta.model_id) if identity else None, messages=messages)
-        self.session_started.emit(info)
+        self.session_started.emit(self.session_id, info)
         latest: FrameResult | None = None
         next_stats = next_segments = time.monotonic()
         segments_dirty = False
@@ -206,20 +216,20 @@ class PipelineWorker(QObject):
                     latest = None
                 now = time.monotonic()
                 if now >= next_stats:
-                    self.stats_ready.emit(pipeline.stats.snapshot())
+                    self.stats_ready.emit(self.session_id, pipeline.stats.snapshot())
                     next_stats = now + STATS_PERIOD_S
                 if segments_dirty and now >= next_segments:
-                    self.segments_ready.emit(timeline.segments())
+                    self.segments_ready.emit(self.session_id, timeline.segments())
                     segments_dirty, next_segments = False, now + SEGMENTS_PERIOD_S
         finally:
             pipeline.stop()
         ended = pipeline.finished and not self._stop.is_set()
         if latest is not None:  # the last frame of a file is always shown
             self._emit_frame(latest)
-        self.stats_ready.emit(pipeline.stats.snapshot())
-        self.segments_ready.emit(timeline.segments())
+        self.stats_ready.emit(self.session_id, pipeline.stats.snapshot())
+        self.segments_ready.emit(self.session_id, timeline.segments())
         return ended
 
     def _emit_frame(self, result: FrameResult) -> None:
         self._ui_ready.clear()
-        self.frame_ready.emit(FrameView(render_result(result), result, float(result.frame.timestamp)))
+        self.frame_ready.emit(self.session_id, FrameView(render_result(result), result, float(result.frame.timestamp)))
