@@ -66,8 +66,7 @@ def gait_model_input(windows: list[Any], meta: Any, source_layout: str = SOURCE_
     sample rate, ending at the window's end); then it is converted to the model's layout and run through
     `prepare_clip`, like training data.
     """
-    from aclnet_core.data.preprocess import prepare_clip
-    from app.recogniser import meta_sample_fps
+    from app.recogniser import clip_for_model, meta_sample_fps
 
     cfg = meta.preprocess_config()
     fps = meta_sample_fps(meta)
@@ -80,12 +79,7 @@ def gait_model_input(windows: list[Any], meta: Any, source_layout: str = SOURCE_
             raise UserError(f"a gait window must be (T, V, C), got shape {keypoint.shape}")
         keypoint = keypoint[..., :coords]
         keypoint, score = _gait_span(window, keypoint, score, int(cfg.window), fps)
-        if cfg.layout != source_layout:
-            from aclnet_core.skeleton.convert import convert, convert_score
-
-            keypoint = convert(keypoint, source_layout, cfg.layout)
-            score = None if score is None else convert_score(np.asarray(score), source_layout, cfg.layout)
-        clips.append(prepare_clip(keypoint[None], cfg, None if score is None else np.asarray(score)[None]))
+        clips.append(clip_for_model(keypoint, score, cfg, source_layout))
     return np.ascontiguousarray(np.stack(clips), dtype=np.float32)
 
 

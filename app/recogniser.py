@@ -47,6 +47,21 @@ class IdentityProvider(Protocol):
     def drop(self, track_id: int) -> None: ...
 
 
+def clip_for_model(keypoint: np.ndarray, score: np.ndarray | None, cfg: Any,
+                   source_layout: str = SOURCE_LAYOUT) -> np.ndarray:
+    """One person's (T, V, C) landmarks in `source_layout` → the model's (M, T, V', C') input, exactly as training
+    prepares a clip: converted to the model's layout (cfg.layout), then `prepare_clip`. Shared by the action
+    recogniser and the gait identity service."""
+    from aclnet_core.data.preprocess import prepare_clip
+
+    if cfg.layout != source_layout:
+        from aclnet_core.skeleton.convert import convert, convert_score
+
+        keypoint = convert(keypoint, source_layout, cfg.layout)
+        score = None if score is None else convert_score(np.asarray(score), source_layout, cfg.layout)
+    return prepare_clip(keypoint[None], cfg, None if score is None else np.asarray(score)[None])
+
+
 @dataclass(frozen=True)
 class RecogniserOptions:
     top_k: int = 3
@@ -148,18 +163,8 @@ class Recogniser:
 
     def model_input(self, windows: list[Window], cfg: Any, in_channels: int) -> np.ndarray:
         """(N, M, T, V, C') float32: each window converted to the model's layout and run through prepare_clip."""
-        from aclnet_core.data.preprocess import prepare_clip
-
         coords = in_channels - int(cfg.use_score)
-        clips = []
-        for window in windows:
-            keypoint, score = window.keypoint[..., :coords], window.score
-            if cfg.layout != SOURCE_LAYOUT:
-                from aclnet_core.skeleton.convert import convert, convert_score
-
-                keypoint = convert(keypoint, SOURCE_LAYOUT, cfg.layout)
-                score = convert_score(score, SOURCE_LAYOUT, cfg.layout)
-            clips.append(prepare_clip(keypoint[None], cfg, score[None]))
+        clips = [clip_for_model(w.keypoint[..., :coords], w.score, cfg) for w in windows]
         return np.ascontiguousarray(np.stack(clips), dtype=np.float32)
 
     def predict(self, windows: list[Window], frame_index: int = -1, timestamp: float = 0.0) -> dict[int, Prediction]:

@@ -34,10 +34,18 @@ class RecordOptions:
 
 
 @dataclass
-class _TrackLog:
+class TrackLog:
+    """One track's observations as they come (the CLI recorder and the GUI's both fill it)."""
+
     times: list[float] = field(default_factory=list)
     world: list[np.ndarray] = field(default_factory=list)
     visibility: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, timestamp: float, tracked) -> None:
+        """Append a TrackedPerson's world landmarks and visibility at `timestamp` seconds."""
+        self.times.append(float(timestamp))
+        self.world.append(np.asarray(tracked.skeleton.world, np.float32))
+        self.visibility.append(np.asarray(tracked.skeleton.visibility, np.float32))
 
 
 def safe_name(text: str) -> str:
@@ -46,7 +54,7 @@ def safe_name(text: str) -> str:
     return cleaned or "recording"
 
 
-def track_sequence(log_: _TrackLog, fps: float) -> tuple[np.ndarray, np.ndarray]:
+def track_sequence(log_: TrackLog, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """A track's observations → (T, V, 3) world landmarks and (T, V) visibility on a uniform time grid."""
     from app.windows import resample_track
 
@@ -77,7 +85,7 @@ def record(input_spec: str, out_dir: str | Path, options: RecordOptions, pose_fa
     fps = float(options.fps or source.fps or 30.0)
     if not (np.isfinite(fps) and fps > 0):
         raise UserError(f"--fps must be positive, got {options.fps}")
-    logs: dict[int, _TrackLog] = {}
+    logs: dict[int, TrackLog] = {}
     progress = None
     interrupted = False
     started = time.monotonic()
@@ -90,10 +98,7 @@ def record(input_spec: str, out_dir: str | Path, options: RecordOptions, pose_fa
         result: FrameResult
         for result in pipeline.results():
             for tracked in result.tracks:
-                entry = logs.setdefault(tracked.track_id, _TrackLog())
-                entry.times.append(result.frame.timestamp)
-                entry.world.append(tracked.skeleton.world.astype(np.float32))
-                entry.visibility.append(tracked.skeleton.visibility.astype(np.float32))
+                logs.setdefault(tracked.track_id, TrackLog()).add(result.frame.timestamp, tracked)
             if progress is not None:
                 progress.update(1)
             if options.seconds is not None and time.monotonic() - started >= options.seconds:

@@ -94,12 +94,17 @@ class Source:
 
 
 class VideoFileSource(Source):
-    """A video file decoded with PyAV (exact frame rate and timestamps); nothing is dropped."""
+    """A video file decoded with PyAV (exact frame rate and timestamps); nothing is dropped.
 
-    def __init__(self, path: str | Path, size: tuple[int, int] | None = None) -> None:
+    `start` seconds > 0 begins there (a keyframe seek, then decoding up to the position); `duration` is known
+    once the source is open (None when the file does not say)."""
+
+    def __init__(self, path: str | Path, size: tuple[int, int] | None = None, start: float = 0.0) -> None:
         super().__init__(size)
         self.path = Path(path)
         self.name = str(self.path)
+        self.start = max(0.0, float(start))
+        self.duration: float | None = None
         self._container = None
         self._first = None
         self.corrupt_packets = 0
@@ -134,6 +139,38 @@ class VideoFileSource(Source):
             self.close()
             raise UserError(f"{self.path} has no decodable video frames")
         self.size = (self._first.width, self._first.height)
+        self.duration = self._probe_duration()
+        if self.start > 0:
+            self._seek(self.start)
+
+    def _probe_duration(self) -> float | None:
+        stream = self._stream
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if self._container.duration is not None:
+            return self._container.duration / 1_000_000.0
+        if self.frame_count and self.fps:
+            return self.frame_count / self.fps
+        return None
+
+    def _seek(self, seconds: float) -> None:
+        import av
+
+        stream = self._stream
+        time_base = stream.time_base
+        origin = stream.start_time or 0
+        try:
+            self._container.seek(origin + int(seconds / time_base), stream=stream, backward=True, any_frame=False)
+        except av.error.FFmpegError as exc:
+            raise UserError(f"{self.path}: cannot seek to {seconds:.2f} s ({exc})") from None
+        self._decoder = self._decode()
+        tolerance = 0.5 / (self.fps or 30.0)
+        self._first = None
+        for av_frame in self._decoder:
+            timestamp = float((av_frame.pts - origin) * time_base) if av_frame.pts is not None else seconds
+            if timestamp + tolerance >= seconds:
+                self._first = av_frame
+                break
 
     def _decode(self):
         import av

@@ -9,7 +9,7 @@ import pytest
 from test_app_fixtures import fake_pose_factory, stick_world, write_video
 
 from aclnet_core.errors import UserError
-from app.record import RecordOptions, _TrackLog, record, safe_name, track_sequence
+from app.record import RecordOptions, TrackLog, record, safe_name, track_sequence
 from app.sources import SkeletonReplaySource, open_source
 
 pytest.importorskip("av")
@@ -66,7 +66,7 @@ def test_empty_label_is_refused(tmp_path):
 
 
 def test_track_sequence_resamples_to_a_uniform_rate():
-    log = _TrackLog([0.0, 0.1, 0.3], [np.zeros((33, 3)), np.ones((33, 3)), 3 * np.ones((33, 3))],
+    log = TrackLog([0.0, 0.1, 0.3], [np.zeros((33, 3)), np.ones((33, 3)), 3 * np.ones((33, 3))],
                     [np.ones(33)] * 3)
     world, vis = track_sequence(log, fps=10.0)
     assert vis.shape == (4, 33) and world.shape == (4, 33, 3) and np.allclose(world[:, 0, 0], [0, 1, 2, 3])

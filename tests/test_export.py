@@ -217,3 +217,34 @@ def test_cli_exports_onnx_and_reports_missing_tensorrt(monkeypatch, exported, tm
     with pytest.raises(UserError, match="tensorrt is not installed"):
         run_export_cli(args)
     assert not (tmp_path / "m.engine").exists() and not (tmp_path / "m.onnx").exists()
+
+
+def test_cli_releases_a_deployable_checkpoint_with_notes(tmp_path, capsys):
+    """--format checkpoint drops the training state and adds --note facts to the metadata's extra."""
+    from aclnet_core.model.checkpoint import load_checkpoint, model_from_checkpoint
+
+    model = randomized_lite(seed=3)
+    training = tmp_path / "best.pt"
+    meta = write_checkpoint(training, model)
+    payload = torch.load(training, weights_only=False)
+    payload.update(optimizer={"state": 1}, rng=[1, 2], epoch=7, config={"name": "x"})
+    torch.save(payload, training)
+    parser = argparse.ArgumentParser()
+    add_export_parser(parser.add_subparsers(dest="command"))
+    out = tmp_path / "shipped.pt"
+    args = parser.parse_args(["export", str(training), "--format", "checkpoint", "-o", str(out),
+                              "--note", "heldout_top1=0.97", "--note", "training_data=synthetic", "--note", "n=3"])
+    assert args.func(args) == 0 and "deployable checkpoint" in capsys.readouterr().out
+    released = load_checkpoint(out, full=True)
+    assert set(released) == {"meta", "model", "config"}
+    assert released["meta"].extra == {"heldout_top1": 0.97, "training_data": "synthetic", "n": 3, "epoch": 7}
+    assert released["meta"].model_id == meta.model_id
+    loaded, _ = model_from_checkpoint(out)
+    x = torch.randn(2, 1, PREPROCESS["window"], 20, 3)
+    assert torch.equal(loaded(x).logits, model(x).logits)
+    for bad in (["--note", "novalue"], []):
+        args = parser.parse_args(["export", str(training), "--format", "checkpoint", *bad,
+                                  *(["-o", str(tmp_path / "x.pt")] if bad else [])])
+        with pytest.raises(UserError):
+            run_export_cli(args)
+    assert not (tmp_path / "x.pt").exists()

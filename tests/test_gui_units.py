@@ -16,10 +16,11 @@ from test_gui_support import VIDEO_FPS, write_person_video
 
 from aclnet_core.errors import UserError
 from app.gui.enrolment import EnrolmentTap, TappedIdentity, enrol_person
-from app.gui.playback import PlaybackControl, PlaybackSource, SeekableVideoSource
+from app.gui.playback import PlaybackControl, PlaybackSource
 from app.gui.settings import GuiSettings, load_settings, open_store, save_settings
 from app.gui.source_spec import SourceSpec
 from app.records import Frame, FrameResult, Skeleton, TrackedSkeleton
+from app.sources import VideoFileSource
 
 
 # ------------------------------------------------------------------------------------------------ settings
@@ -76,7 +77,7 @@ def test_playback_control_paces_pauses_and_stops():
 def test_seekable_source_starts_at_the_position(tmp_path):
     video, _ = write_person_video(tmp_path / "walk.mp4", frames=50)
     control = PlaybackControl(speed=0.0)
-    with PlaybackSource(SeekableVideoSource(video, start=1.0), control, start=1.0) as source:
+    with PlaybackSource(VideoFileSource(video, start=1.0), control, start=1.0) as source:
         assert source.duration == pytest.approx(50 / VIDEO_FPS, abs=0.05)
         times = [f.timestamp for f in source.frames()]
     assert times[0] == pytest.approx(1.0, abs=0.5 / VIDEO_FPS) and len(times) == 50 - VIDEO_FPS

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-FORMATS = ("onnx", "tensorrt")
+FORMATS = ("onnx", "tensorrt", "checkpoint")
 PRECISIONS = ("fp16", "fp32", "int8")           # = aclnet_core.export.tensorrt_build.PRECISIONS
 BENCH_BACKENDS = ("torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-trt", "tensorrt",
                   "auto")
@@ -21,8 +21,10 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     """`export CKPT [--format onnx|tensorrt] [-o OUT] …`; sets `func=run_export_cli`."""
     p = subparsers.add_parser("export", help="export a checkpoint to ONNX or a TensorRT engine",
                               description="Export a checkpoint to a single-file ONNX model (opset >= 17, dynamic "
-                                          "batch, metadata inside, parity-checked against torch at batch 1/8/64) "
-                                          "or, with --format tensorrt, also build a TensorRT engine.")
+                                          "batch, metadata inside, parity-checked against torch at batch 1/8/64), "
+                                          "with --format tensorrt also build a TensorRT engine, or with --format "
+                                          "checkpoint write a deployable .pt (weights, metadata and config; no "
+                                          "training state) with --note KEY=VALUE facts added to its metadata.")
     p.add_argument("checkpoint", help="trained checkpoint (.pt)")
     p.add_argument("--format", choices=FORMATS, default="onnx", help="output format (default: onnx)")
     p.add_argument("-o", "--output", help="output file (default: the checkpoint name with .onnx / .engine)")
@@ -35,6 +37,8 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
                    help="INT8 calibration data: recordings (.npz files or folders) or prepared clips (.npy)")
     p.add_argument("--calib-limit", type=int, default=512, help="at most this many calibration clips")
     p.add_argument("--workspace-mb", type=int, default=1024, help="TensorRT builder workspace (MiB)")
+    p.add_argument("--note", action="append", default=[], metavar="KEY=VALUE",
+                   help="--format checkpoint: a fact to store in the metadata's 'extra' (repeatable)")
     p.set_defaults(func=run_export_cli)
     return p
 
@@ -44,6 +48,20 @@ def run_export_cli(args: argparse.Namespace) -> int:
     from aclnet_core.export.onnx_export import export_onnx
 
     checkpoint = Path(args.checkpoint)
+    if args.format == "checkpoint":
+        from aclnet_core.model.checkpoint import release_checkpoint
+
+        if not args.output:
+            raise UserError("--format checkpoint needs -o OUT.pt")
+        notes = {}
+        for note in args.note:
+            key, sep, value = note.partition("=")
+            if not sep or not key.strip():
+                raise UserError(f"--note must be KEY=VALUE, got {note!r}")
+            notes[key.strip()] = _note_value(value.strip())
+        out = release_checkpoint(checkpoint, args.output, notes)
+        print(f"{out}: deployable checkpoint ({out.stat().st_size / 1e6:.1f} MB)")
+        return 0
     if args.format == "onnx":
         report = export_onnx(checkpoint, args.output, opset=args.opset, trt_check=not args.no_trt_check)
         print(report.summary())
@@ -71,6 +89,16 @@ def run_export_cli(args: argparse.Namespace) -> int:
     print(f"TensorRT {args.precision} engine for {gpu} (TensorRT {trt.__version__}, batch 1..{args.max_batch}): "
           f"{engine_out} ({'from the engine cache' if hit else 'built'}; cache entry {cached})")
     return 0
+
+
+def _note_value(text: str):
+    """A --note value as a number when it reads as one, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def write_engine_copy(cached: Path, engine_out: Path, onnx_path: Path, key) -> None:

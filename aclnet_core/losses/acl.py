@@ -28,8 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from aclnet_core.errors import UserError
-from aclnet_core.losses.config import ACLConfig
+from aclnet_core.losses.config import ACLConfig, check_num_classes
 from aclnet_core.losses.distributed import gather_batch
 from aclnet_core.losses.inter_affinity import InterAffinityLoss
 from aclnet_core.losses.intra_margin import IntraMarginLoss
@@ -47,8 +46,7 @@ class ACLLoss(nn.Module):
 
     def __init__(self, num_classes: int, topo_dim: int, config: ACLConfig | None = None) -> None:
         super().__init__()
-        if num_classes < 2:
-            raise UserError(f"the ACL losses need at least 2 classes, got {num_classes}")
+        check_num_classes(num_classes)
         self.config = config = config or ACLConfig()
         self.num_classes, self.topo_dim = num_classes, topo_dim
         self.inter_loss = InterAffinityLoss(num_classes, topo_dim, config) if config.use_inter else None

@@ -113,3 +113,9 @@ def _parse_steps(steps: Any) -> tuple[tuple[float, float], ...]:
     if any(tau <= 0.0 for _, tau in parsed):
         raise UserError("invalid acl config: temperatures must be > 0")
     return parsed
+
+
+def check_num_classes(num_classes: int) -> None:
+    """The ACL losses contrast a class with others: UserError below 2 classes."""
+    if num_classes < 2:
+        raise UserError(f"the ACL losses need at least 2 classes, got {num_classes}")

@@ -33,9 +33,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from aclnet_core.errors import UserError
 from aclnet_core.losses import superclass as sc
-from aclnet_core.losses.config import ACLConfig
+from aclnet_core.losses.config import ACLConfig, check_num_classes
 from aclnet_core.losses.intra_margin import l2_normalise, seeded_linear
 
 
@@ -44,8 +43,7 @@ class InterAffinityLoss(nn.Module):
 
     def __init__(self, num_classes: int, topo_dim: int, config: ACLConfig | None = None) -> None:
         super().__init__()
-        if num_classes < 2:
-            raise UserError(f"the ACL losses need at least 2 classes, got {num_classes}")
+        check_num_classes(num_classes)
         self.config = config = config or ACLConfig()
         self.num_classes, self.topo_dim = num_classes, topo_dim
         generator = torch.Generator().manual_seed(config.seed)

@@ -41,6 +41,23 @@ def load_checkpoint(path: str | Path, full: bool = False) -> dict[str, Any]:
     return payload
 
 
+def release_checkpoint(src: str | Path, dst: str | Path, notes: dict[str, Any] | None = None) -> Path:
+    """Write a deployable copy of a training checkpoint: weights, metadata (with `notes` added to its `extra`)
+    and the training config, without optimizer, scheduler, loss or RNG state. Returns `dst`."""
+    import dataclasses
+
+    payload = load_checkpoint(src, full=True)
+    meta = payload["meta"]
+    meta = dataclasses.replace(meta, extra={**meta.extra, **(notes or {})})
+    released = {"meta": meta.to_dict(), "model": payload["model"]}
+    if "config" in payload:
+        released["config"] = payload["config"]
+    if "epoch" in payload:
+        released["meta"]["extra"].setdefault("epoch", int(payload["epoch"]))
+    save_checkpoint(dst, released)
+    return Path(dst)
+
+
 def build_model(meta: ModelMetadata) -> ACLNet:
     return ACLNet(meta.num_classes, meta.num_joints, meta.in_channels, meta.preset)
 

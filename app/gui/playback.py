@@ -2,8 +2,7 @@
 
 `PlaybackControl` is shared by the GUI thread (pause, speed, stop) and the pipeline's capture thread
 (`wait()` before each frame). `PlaybackSource` wraps a finite source (a video file, a skeleton recording)
-with it. `SeekableVideoSource` is a `VideoFileSource` that starts at a position with a real PyAV seek (a thin
-adapter: app.sources has no seek hook).
+with it. Files start at a position through `VideoFileSource(path, start=…)` (a real PyAV seek).
 """
 
 from __future__ import annotations
@@ -11,11 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
-from aclnet_core.errors import UserError
 from app.records import Frame
-from app.sources import Source, VideoFileSource
+from app.sources import Source
 
 _WAKE_S = 0.05  # longest sleep between two checks of pause / stop
 
@@ -121,47 +118,3 @@ class PlaybackSource(Source):
 
     def close(self) -> None:
         self.inner.close()
-
-
-class SeekableVideoSource(VideoFileSource):
-    """A video file (PyAV) that starts at `start` seconds: a keyframe seek, then decoding up to the position."""
-
-    def __init__(self, path: str | Path, start: float = 0.0, size: tuple[int, int] | None = None) -> None:
-        super().__init__(path, size)
-        self.start = max(0.0, float(start))
-        self.duration: float | None = None
-
-    def _open(self) -> None:
-        super()._open()
-        self.duration = self._probe_duration()
-        if self.start > 0:
-            self._seek(self.start)
-
-    def _probe_duration(self) -> float | None:
-        stream = self._stream
-        if stream.duration is not None and stream.time_base is not None:
-            return float(stream.duration * stream.time_base)
-        if self._container.duration is not None:
-            return self._container.duration / 1_000_000.0
-        if self.frame_count and self.fps:
-            return self.frame_count / self.fps
-        return None
-
-    def _seek(self, seconds: float) -> None:
-        import av
-
-        stream = self._stream
-        time_base = stream.time_base
-        origin = stream.start_time or 0
-        try:
-            self._container.seek(origin + int(seconds / time_base), stream=stream, backward=True, any_frame=False)
-        except av.error.FFmpegError as exc:
-            raise UserError(f"{self.path}: cannot seek to {seconds:.2f} s ({exc})") from None
-        self._decoder = self._decode()
-        tolerance = 0.5 / (self.fps or 30.0)
-        self._first = None
-        for av_frame in self._decoder:
-            timestamp = float((av_frame.pts - origin) * time_base) if av_frame.pts is not None else seconds
-            if timestamp + tolerance >= seconds:
-                self._first = av_frame
-                break

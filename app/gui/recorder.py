@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from aclnet_core.errors import UserError
+from app.record import TrackLog
 from app.records import FrameResult
-
-
-@dataclass
-class _TrackLog:  # what app.record.track_sequence reads
-    times: list[float] = field(default_factory=list)
-    world: list[np.ndarray] = field(default_factory=list)
-    visibility: list[np.ndarray] = field(default_factory=list)
 
 
 class SkeletonRecorder:
@@ -41,7 +34,7 @@ class SkeletonRecorder:
         self.stem = safe_name(Path(source_name).stem if source_name else "gui")
         self.min_frames = max(2, int(min_frames))
         self.frames = 0
-        self._logs: dict[int, _TrackLog] = {}
+        self._logs: dict[int, TrackLog] = {}
         self._lock = threading.Lock()
         self._last_time: float | None = None
 
@@ -53,10 +46,7 @@ class SkeletonRecorder:
             self._last_time = t
             self.frames += 1
             for tracked in result.tracks:
-                entry = self._logs.setdefault(tracked.track_id, _TrackLog())
-                entry.times.append(t)
-                entry.world.append(np.asarray(tracked.skeleton.world, np.float32))
-                entry.visibility.append(np.asarray(tracked.skeleton.visibility, np.float32))
+                self._logs.setdefault(tracked.track_id, TrackLog()).add(t, tracked)
 
     @property
     def tracks(self) -> int:

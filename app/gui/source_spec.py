@@ -70,10 +70,10 @@ class SourceSpec:
         elif self.kind == "stream":
             source = CaptureSource(self.value)
         elif self.kind in ("file", "recording"):
-            from app.gui.playback import PlaybackControl, PlaybackSource, SeekableVideoSource
-            from app.sources import SkeletonReplaySource
+            from app.gui.playback import PlaybackControl, PlaybackSource
+            from app.sources import SkeletonReplaySource, VideoFileSource
 
-            inner = SeekableVideoSource(self.value, start) if self.kind == "file" else SkeletonReplaySource(self.value)
+            inner = VideoFileSource(self.value, start=start) if self.kind == "file" else SkeletonReplaySource(self.value)
             source = PlaybackSource(inner, control or PlaybackControl(), start)
         else:
             raise UserError(f"unknown source kind {self.kind!r}")

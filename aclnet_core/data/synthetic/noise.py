@@ -33,11 +33,17 @@ from aclnet_core.data.synthetic.temporal_noise import smooth_noise
 
 @dataclass(frozen=True)
 class NoiseConfig:
-    jitter: tuple[float, float] = (0.004, 0.014)  # per-sample jitter sd, fraction of body height (log-uniform)
-    smoothing: tuple[float, float] = (0.7, 2.0)  # temporal correlation of the jitter, frames (Gaussian sd)
+    # Jitter level and smoothing are fitted to real MediaPipe Tasks output after the app's One-Euro filter
+    # (`python -m aclnet_core.eval.realism`, docs/RESULTS.md): three real clips show a median second difference
+    # of 0.6 (standing) to 5.1 mm (walking) per 30 fps frame and a limb-length CV of 0.03-0.07; the first
+    # generator (sd 0.4-1.4 % of height, 0.7-2 frames) gave 35-43 mm and 0.08, these values 3.0-4.6 mm and 0.06.
+    jitter: tuple[float, float] = (0.003, 0.010)  # per-sample jitter sd, fraction of body height (log-uniform)
+    smoothing: tuple[float, float] = (4.0, 10.0)  # temporal correlation of the jitter, frames (Gaussian sd)
     depth_factor: float = 2.5  # world z jitter relative to x/y (monocular depth is the weakest)
     world_scale: tuple[float, float] = (0.92, 1.08)  # MediaPipe's metric scale is a guess
-    depth_scale: tuple[float, float] = (0.75, 1.0)  # and its depth tends to be flattened
+    # and its depth scale is poorly determined: real clips show z extents 1.2-2.1x the x extent, where
+    # undistorted synthetic bodies give 1.0-1.4
+    depth_scale: tuple[float, float] = (0.8, 1.5)
     glitch_prob: float = 0.3  # chance a sample has a few one-to-three-frame outliers
     dropout_rate: float = 0.7  # mean number of limb visibility drop-outs per sample
     lost_rate: tuple[float, float] = (0.0, 0.03)  # fraction of frames with no detection (i.i.d.)
