@@ -87,6 +87,9 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--weights", help="ensemble weights, e.g. 2,2,1,1 for J,B,JM,BM")
     p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a data option of the checkpoint's config (YAML value), e.g. --option seed=7 "
+                        "--option n_eval_per_class=50 for a fresh synthetic test set")
     p.set_defaults(func=run_eval)
 
 
@@ -105,6 +108,16 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.clips < 1:
         raise UserError("--clips must be at least 1")
     overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
+    if args.option:
+        import yaml
+
+        options = {}
+        for item in args.option:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise UserError(f"--option must be KEY=VALUE, got {item!r}")
+            options[key.strip()] = yaml.safe_load(value)
+        overrides["options"] = options
     result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -37,10 +37,14 @@ class EvalResult:
 
 
 def data_config_for(ckpt_path: Path, overrides: dict[str, Any]) -> DataConfig:
-    """The data section stored in the checkpoint, with command-line overrides (path, kind, layout, split)."""
+    """The data section stored in the checkpoint, with command-line overrides (path, kind, layout, split; an
+    `options` dict is merged into the stored options)."""
     payload = load_checkpoint(ckpt_path, full=True)
     data = config_from_dict(payload["config"]).data if payload.get("config") else DataConfig()
-    return replace(data, **{k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "options" in overrides:
+        overrides["options"] = {**dict(data.options or {}), **overrides["options"]}
+    return replace(data, **overrides)
 
 
 def check_compatible(meta: ModelMetadata, data: DataConfig, ckpt: Path) -> None:
