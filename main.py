@@ -109,15 +109,9 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UserError("--clips must be at least 1")
     overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
     if args.option:
-        import yaml
+        from aclnet_core.train.config import apply_overrides
 
-        options = {}
-        for item in args.option:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise UserError(f"--option must be KEY=VALUE, got {item!r}")
-            options[key.strip()] = yaml.safe_load(value)
-        overrides["options"] = options
+        overrides["options"] = apply_overrides({}, args.option)
     result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -166,3 +166,30 @@ def test_evaluate_identification_embeds_like_the_app(tmp_path, monkeypatch):
     assert written.model_id == meta.model_id                              # weights untouched
     assert resolve_threshold(None, written) == 0.8125                     # the app's default threshold now
     assert written.extra["identity_calibration"]["probe_split"] == "val"
+
+
+def test_option_overrides_merge_into_the_checkpoints_data_options(tmp_path, monkeypatch, capsys):
+    """`--option KEY=VALUE` (eval and identification) changes one data option and keeps the others."""
+    from aclnet_core.eval.evaluate import data_config_for
+    from aclnet_core.model.checkpoint import load_checkpoint, save_checkpoint
+    from aclnet_core.train.config import TrainConfig, apply_overrides
+
+    ckpt = _tiny_checkpoint(tmp_path)
+    payload = load_checkpoint(ckpt, full=True)
+    config = TrainConfig().to_dict()
+    config["data"].update(kind="synthetic", layout="kinect20", options={"task": "gait", "seed": 0,
+                                                                       "eval_identities": [192, 256]})
+    save_checkpoint(ckpt, {"meta": payload["meta"].to_dict(), "model": payload["model"], "config": config})
+    options = apply_overrides({}, ["eval_identities=[256, 320]", "seed=7"])
+    data = data_config_for(ckpt, {"kind": None, "options": options})
+    assert data.options == {"task": "gait", "seed": 7, "eval_identities": [256, 320]} and data.kind == "synthetic"
+
+    seen = {}
+
+    def fake_evaluate(path, overrides, *args, **kwargs):
+        seen.update(overrides)
+        raise UserError("stop here")
+
+    monkeypatch.setattr(ident, "evaluate_identification", fake_evaluate)
+    assert ident.main([str(ckpt), "--option", "seed=7"]) == 2
+    assert seen["options"] == {"seed": 7} and "stop here" in capsys.readouterr().err

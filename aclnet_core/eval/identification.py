@@ -312,9 +312,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-threshold", action="store_true",
                         help="store the threshold at --far in the checkpoint (the app's default threshold)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a data option of the checkpoint's config, e.g. --option "
+                             "eval_identities=[256,320] for synthetic identities never used before")
     args = parser.parse_args(argv)
     try:
-        result = evaluate_identification(args.checkpoint, {"path": args.data, "kind": args.kind},
+        from aclnet_core.train.config import apply_overrides
+
+        overrides = {"path": args.data, "kind": args.kind}
+        if args.option:
+            overrides["options"] = apply_overrides({}, args.option)
+        result = evaluate_identification(args.checkpoint, overrides,
                                          args.gallery_split, args.probe_split, args.clips, args.far, args.out)
         if args.write_threshold:
             write_threshold(args.checkpoint, result)
