@@ -155,6 +155,7 @@ def test_evaluate_identification_embeds_like_the_app(tmp_path, monkeypatch):
     assert result.num_gallery == 6 and result.num_probe == 6 and result.num_identities == 3
     assert 0.0 <= result.rank1 <= 1.0 and result.extra["model_id"] == meta.model_id
     saved = json.loads((tmp_path / "out" / "identification.json").read_text())
+    assert (tmp_path / "out" / "confusion.png").stat().st_size > 1000      # rank-1 confusion matrix
     assert saved["rank1"] == result.rank1 and saved["extra"]["probe_split"] == "val"
 
     from aclnet_core.model.checkpoint import load_checkpoint

@@ -271,7 +271,27 @@ def evaluate_identification(ckpt: str | Path, data_cfg: Any = None, gallery_spli
     if out_dir is not None:
         with atomic_write(Path(out_dir) / "identification.json") as tmp:
             tmp.write_text(json.dumps(result.to_dict(), indent=2))
+        save_rank1_confusion(g_emb, g_lab, p_emb, p_lab, g_names, Path(out_dir) / "confusion.png")
     return result
+
+
+def save_rank1_confusion(gallery_emb: np.ndarray, gallery_labels: np.ndarray, probe_emb: np.ndarray,
+                         probe_labels: np.ndarray, names: list[str], path: Path) -> None:
+    """A confusion-matrix PNG of rank-1 decisions: each probe against the identity of its nearest gallery sample."""
+    from sklearn.metrics import confusion_matrix
+
+    from aclnet_core.eval.evaluate import EvalResult, save_confusion_png
+
+    similarity = cosine_similarity(probe_emb, gallery_emb)
+    predicted = np.asarray(gallery_labels)[similarity.argmax(axis=1)]
+    present = np.unique(np.concatenate([np.asarray(gallery_labels), np.asarray(probe_labels)]))
+    cm = confusion_matrix(probe_labels, predicted, labels=present)
+    labels = [names[i] if 0 <= i < len(names) else str(i) for i in present]
+    per_class = {name: float(cm[k, k] / max(cm[k].sum(), 1)) for k, name in enumerate(labels)}
+    result = EvalResult(top1=float((predicted == probe_labels).mean()), top5=None,
+                        mean_class_accuracy=float(np.mean(list(per_class.values()))), per_class=per_class,
+                        confusion=cm.tolist(), labels=labels, num_samples=len(probe_labels))
+    save_confusion_png(result, path, title=f"rank-1 {result.top1:.2%} ({len(labels)} identities)")
 
 
 def write_threshold(ckpt: str | Path, result: IdentificationResult) -> float:
