@@ -51,3 +51,12 @@ def test_annotate_demo_writes_video_and_timeline(tmp_path):
     with av.open(str(out)) as c:
         assert c.streams.video[0].codec_context.name == "h264"
         assert sum(1 for _ in c.decode(video=0)) == 40
+
+
+def test_eval_option_must_be_key_value(tmp_path, capsys):
+    """`eval --option` takes KEY=VALUE; anything else is a one-line error before any checkpoint is read."""
+    from main import main
+
+    assert main(["eval", str(tmp_path / "missing.pt"), "--option", "seed"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "key.sub=value" in err[0]
