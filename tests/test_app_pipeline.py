@@ -90,6 +90,26 @@ def test_recogniser_input_is_prepare_clip_of_the_window():
     assert recogniser.window_options() == WindowOptions(length=16, sample_fps=30.0, stride=8)
 
 
+def test_window_rate_follows_the_models_training_time_scale():
+    runtime = FakeRuntime(window=16)
+    runtime.meta.extra = {"sample_fps": 8.0}  # a model trained on ~2 s clips squeezed into 16 samples
+    options = Recogniser(runtime).window_options()
+    assert options == WindowOptions(length=16, sample_fps=8.0, stride=8) and options.span_s == pytest.approx(1.875)
+
+
+def test_shipped_models_record_their_window_rate():
+    from aclnet_core.model.checkpoint import load_checkpoint
+
+    for task in ("action", "gait"):
+        try:
+            path = default_model_path(task)
+        except UserError:
+            continue
+        meta = load_checkpoint(path.with_suffix(".pt"))["meta"] if path.with_suffix(".pt").is_file() else None
+        if meta is not None:
+            assert 5.0 <= float(meta.extra["sample_fps"]) <= 30.0, task
+
+
 def test_recogniser_converts_to_the_model_layout():
     runtime = FakeRuntime(window=12)
     runtime.meta.preprocess = PreprocessConfig("ntu25", window=12).to_dict()

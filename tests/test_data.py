@@ -147,6 +147,41 @@ def test_sampling_long_sequences_test_mode_is_deterministic_and_segmented():
         sample_indices(0, 52, train=False)
 
 
+def test_consecutive_sampling_keeps_the_frame_rate():
+    t, w = 100, 32
+    one = sample_indices(t, w, train=False, mode="consecutive")
+    np.testing.assert_array_equal(one, np.arange(34, 66))  # the centred window
+    starts = [sample_indices(t, w, train=False, clip=k, num_clips=4, mode="consecutive")[0] for k in range(4)]
+    assert starts == [9, 26, 43, 60]  # spread over the free range 0..68
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        tr = sample_indices(t, w, train=True, rng=rng, mode="consecutive")
+        assert np.all(np.diff(tr) == 1) and 0 <= tr[0] and tr[-1] < t
+    np.testing.assert_array_equal(sample_indices(w, w, train=False, mode="consecutive"), np.arange(w))
+    # shorter than the window: looped, not stretched
+    np.testing.assert_array_equal(sample_indices(5, 8, train=False, mode="consecutive"), [0, 1, 2, 3, 4, 0, 1, 2])
+    looped = sample_indices(5, 8, train=True, rng=np.random.default_rng(1), mode="consecutive")
+    assert sorted(set(looped.tolist())) == [0, 1, 2, 3, 4]
+    with pytest.raises(UserError, match="sampling mode"):
+        sample_indices(t, w, train=False, mode="stretch")
+    with pytest.raises(UserError, match="sampling mode"):
+        PreprocessConfig(layout="kinect20", sampling="stretch")
+
+
+def test_model_sample_fps_matches_the_training_time_scale():
+    from aclnet_core.train.config import TrainConfig
+    from aclnet_core.train.data_setup import model_sample_fps
+
+    seqs = [SkeletonSequence(np.zeros((1, n, 20, 3), np.float32), 0, "kinect20") for n in (60, 90, 120)]
+    cfg = TrainConfig()
+    cfg.preprocess.window, cfg.data.fps = 30, 30.0
+    assert model_sample_fps(cfg, seqs) == pytest.approx(10.0)  # 30 samples over a median 3 s clip
+    cfg.augment = {"crop_min": 0.5}
+    assert model_sample_fps(cfg, seqs) == pytest.approx(30 * 30 / 67.5)  # the mean crop keeps 75 %
+    cfg.preprocess.sampling = "consecutive"
+    assert model_sample_fps(cfg, seqs) == 30.0
+
+
 def test_drop_empty_frames():
     x = _kp(m=2, t=5)
     x[:, 2] = 0

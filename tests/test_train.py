@@ -58,6 +58,10 @@ def test_train_writes_complete_checkpoints(tmp_path, data):
     meta = payload["meta"]
     assert meta.labels == ["class_0", "class_1", "class_2"] or len(meta.labels) == 3
     assert meta.layout == "kinect20" and meta.window == 8 and meta.num_joints == 20
+    pkl = pickle.loads(data.read_bytes())
+    train = set(pkl["split"]["train"])
+    median = np.median([a["total_frames"] for a in pkl["annotations"] if a["frame_dir"] in train])
+    assert meta.extra["sample_fps"] == pytest.approx(8 * 30.0 / median, abs=1e-3)  # the app windows at this rate
     assert payload["epoch"] == 2 and payload["loss_state"] is not None
     assert (tmp_path / "run" / "best.pt").exists()
     rows = (tmp_path / "run" / "metrics.csv").read_text().strip().splitlines()

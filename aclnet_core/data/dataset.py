@@ -92,8 +92,8 @@ class SkeletonDataset(Dataset):
             flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
             kp, score = apply_augment(kp, self.cfg.layout, self.augment, rng, score, flip_center_x=flip_x)
         clips = [
-            make_clip(kp, self.cfg, sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips),
-                      score)
+            make_clip(kp, self.cfg, sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips,
+                                                   self.cfg.sampling), score)
             for k in range(self.num_clips)
         ]  # fmt: skip
         out = clips[0] if self.num_clips == 1 else np.stack(clips)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from aclnet_core.data.modalities import MODALITIES, apply_modality
-from aclnet_core.data.sampling import drop_empty_frames, sample_indices
+from aclnet_core.data.sampling import SAMPLING_MODES, drop_empty_frames, sample_indices
 from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import get_layout
 from aclnet_core.skeleton.normalize import normalize_sequence
@@ -30,11 +30,14 @@ class PreprocessConfig:
     scale: bool = True  # divide by the (median) torso length
     align: bool = False  # rotate so hips lie on the x axis (view alignment)
     use_score: bool = False  # append score as an extra channel
+    sampling: str = "uniform"  # uniform: resample the whole sequence; consecutive: window frames at the data's rate
 
     def __post_init__(self) -> None:
         get_layout(self.layout)
         if self.modality not in MODALITIES:
             raise UserError(f"unknown modality {self.modality!r}; known modalities: {', '.join(MODALITIES)}")
+        if self.sampling not in SAMPLING_MODES:
+            raise UserError(f"unknown sampling mode {self.sampling!r}; choose one of {', '.join(SAMPLING_MODES)}")
         if int(self.window) < 1 or int(self.num_person) < 1:
             raise UserError(f"window and num_person must be >= 1 (got {self.window}, {self.num_person})")
 
@@ -124,4 +127,4 @@ def make_clip(
 def prepare_clip(keypoint: np.ndarray, cfg: PreprocessConfig, score: np.ndarray | None = None) -> np.ndarray:
     """(M,T,V,C) raw -> (num_person, window, V, C') float32, deterministic (uniform resample, pad)."""
     kp, score = prepare_sequence(keypoint, cfg, score)
-    return make_clip(kp, cfg, sample_indices(kp.shape[1], cfg.window, train=False), score)
+    return make_clip(kp, cfg, sample_indices(kp.shape[1], cfg.window, train=False, mode=cfg.sampling), score)

@@ -21,6 +21,7 @@ class DataConfig:
     val_split: str = "val"
     label_names: list[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)   # kind-specific (e.g. synthetic sizes, label_by)
+    fps: float = 30.0                # frame rate of the sequences (NTU, NW-UCLA, the synthetic generator: 30)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class PreprocessSection:
     center: bool = True
     scale: bool = True
     align: bool = False
+    sampling: str = "uniform"        # uniform (PYSKL: the whole sequence resampled) | consecutive (see data.sampling)
 
 
 @dataclass

@@ -28,6 +28,23 @@ def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], li
     return seqs, list(names)
 
 
+def model_sample_fps(cfg: TrainConfig, sequences: list[SkeletonSequence]) -> float:
+    """The sample rate at which the live app must window skeletons so that it shows the model its training time scale.
+
+    consecutive sampling keeps the data's frame rate; uniform sampling squeezes a (cropped) training sequence into
+    the window, so the rate is window / the typical training clip's duration (median length × mean crop ratio).
+    """
+    import numpy as np
+
+    if cfg.data.fps <= 0:
+        raise UserError(f"data.fps must be positive, got {cfg.data.fps}")
+    if cfg.preprocess.sampling == "consecutive":
+        return float(cfg.data.fps)
+    crop_min = float(dict(cfg.augment).get("crop_min", 1.0))
+    frames = float(np.median([s.keypoint.shape[1] for s in sequences])) * (1.0 + crop_min) / 2.0
+    return float(cfg.preprocess.window * cfg.data.fps / max(frames, 1.0))
+
+
 def preprocess_config(cfg: TrainConfig):
     from aclnet_core.data.preprocess import PreprocessConfig
     return PreprocessConfig(layout=cfg.data.layout, **asdict(cfg.preprocess))

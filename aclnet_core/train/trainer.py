@@ -97,6 +97,7 @@ class Trainer:
         self.meta = ModelMetadata(task=cfg.task, labels=list(self.labels), preset=cfg.preset, num_joints=num_joints,
                                   in_channels=in_channels, embed_dim=self.model.embed_dim,
                                   preprocess=self.preprocess.to_dict())
+        self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
         params = list(self.model.parameters()) + (list(self.acl.parameters()) if self.acl is not None else [])
         lr = cfg.optim.lr * self.dist.world_size          # linear scaling with the number of ranks
