@@ -55,6 +55,7 @@ class AnnotateReport:
     backend: str | None
     seconds: float
     complete: bool = True
+    truth: dict | None = None  # shown labels vs the source's ground truth (synthetic demo), if known
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -178,7 +179,8 @@ def annotate_video(input_spec: str, output: str | Path, options: AnnotateOptions
         input=str(input_spec), output=str(output), json=str(json_path) if json_path else None,
         csv=str(csv_path) if csv_path else None, frames=frames, fps=float(source.fps or 0.0), size=tuple(source.size),
         codec=sink.codec_used if sink is not None else None, backend=recogniser.backend if recogniser is not None else None,
-        seconds=time.perf_counter() - started)
+        seconds=time.perf_counter() - started,
+        truth=timeline.truth.to_dict() if timeline.truth.frames else None)
 
 
 def _write_timelines(timeline, json_path: Path | None, csv_path: Path | None, complete: bool) -> None:

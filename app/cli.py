@@ -127,6 +127,12 @@ def run_annotate_command(args: argparse.Namespace) -> int:
         extras = ", ".join(p for p in (report.json, report.csv) if p)
         print(f"{report.output}: {report.frames} frames, {report.fps:g} fps, {report.size[0]}x{report.size[1]}, "
               f"{report.codec}, {report.backend or 'pose only'}, {report.seconds:.1f} s" + (f" (+ {extras})" if extras else ""))
+        if report.truth is not None:
+            t = report.truth
+            recall = f"{t['event_recall']:.0%}" if t["event_recall"] is not None else "n/a"
+            print(f"  against the demo's ground truth: {t['events_recognised']}/{t['events']} actions recognised "
+                  f"({recall}); the label matches the truth on {t['agreement']:.1%} of frames, "
+                  f"{t['agreement_at_lag']:.1%} against the truth {t['best_lag_s']:.1f} s earlier")
     return 0
 
 

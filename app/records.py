@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+NO_ACTION = "no_action"  # the label of "nothing known happening" (the synthetic truth while idle)
 
 @dataclass
 class Skeleton:

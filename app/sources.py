@@ -19,7 +19,7 @@ from typing import Self
 import numpy as np
 
 from aclnet_core.errors import UserError
-from app.records import Frame, Skeleton
+from app.records import NO_ACTION, Frame, Skeleton
 
 log = logging.getLogger(__name__)
 
@@ -446,7 +446,7 @@ def _synthetic_skeleton(item, size: tuple[int, int]) -> tuple[Skeleton | None, s
     label = get("label_name", None) or get("label", None)
     label = str(label) if label is not None else None
     if label is not None and not get("in_action", True):
-        label = "no_action"  # the idle lead-in / lead-out around an action
+        label = NO_ACTION  # the idle lead-in / lead-out around an action
     if detected is not None and not bool(np.all(detected)):
         return None, label
     return Skeleton(image=image, world=world, visibility=vis, presence=pres), label

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aclnet_core.io_utils import atomic_write
-from app.records import FrameResult
+from app.records import NO_ACTION, FrameResult
 
 TIMELINE_VERSION = 1
 CSV_FIELDS = ("track_id", "label", "start_frame", "end_frame", "start_time", "end_time", "score", "max_score", "identity")
@@ -60,6 +60,85 @@ class _TrackSpan:
     identities: Counter = field(default_factory=Counter)
 
 
+@dataclass
+class TruthAgreement:
+    """How the labels on screen compare with the source's ground truth (the synthetic demo stream knows it).
+
+    Counted from the first frame the recogniser labels (the first window needs its span of history); nothing shown
+    (below threshold) counts as "no_action". Three views:
+    - ``agreement``: shown label == truth on the same frame, as a viewer sees it (every change costs the lag);
+    - ``agreement_at_lag``: the best agreement with the truth of ``lag_s`` seconds earlier (0-4 s), which takes out
+      the window's and the smoothing's delay;
+    - ``event_recall``: the share of truth actions (not no_action) whose label is shown while they happen or in
+      the ``recall_slack_s`` seconds after they end.
+    """
+
+    recall_slack_s: float = 3.0
+    skipped: int = 0  # frames with a truth label before the first labelled window
+    _times: list[float] = field(default_factory=list)
+    _truth: list[str] = field(default_factory=list)
+    _shown: list[frozenset] = field(default_factory=list)
+
+    @property
+    def frames(self) -> int:
+        return len(self._truth)
+
+    def update(self, result: FrameResult) -> None:
+        truth = result.frame.truth_label
+        if truth is None:
+            return
+        if not self._truth and not result.predictions:
+            self.skipped += 1
+            return
+        self._times.append(float(result.frame.timestamp))
+        self._truth.append(truth)
+        self._shown.append(frozenset(p.label or NO_ACTION for p in result.predictions.values()) or {NO_ACTION})
+
+    def agreement_at(self, lag_s: float) -> float:
+        """Share of frames whose shown label equals the truth `lag_s` seconds earlier (frames with such a truth)."""
+        if not self._truth:
+            return 0.0
+        import numpy as np
+
+        times = np.asarray(self._times)
+        src = np.searchsorted(times, times - lag_s - 1e-9)
+        valid = times - lag_s >= times[0] - 1e-9
+        hits = [self._truth[j] in self._shown[i] for i, j in enumerate(src) if valid[i]]
+        return float(np.mean(hits)) if hits else 0.0
+
+    @property
+    def agreement(self) -> float:
+        return self.agreement_at(0.0)
+
+    def best_lag(self, max_lag_s: float = 4.0, step_s: float = 0.1) -> tuple[float, float]:
+        lags = [round(k * step_s, 6) for k in range(int(max_lag_s / step_s) + 1)]
+        scores = [self.agreement_at(lag) for lag in lags]
+        k = max(range(len(lags)), key=lambda i: scores[i])
+        return lags[k], scores[k]
+
+    def event_recall(self) -> tuple[int, int]:
+        """(truth action events whose label was shown in time, all truth action events)."""
+        events, found, k = 0, 0, 0
+        while k < len(self._truth):
+            label, j = self._truth[k], k
+            while j + 1 < len(self._truth) and self._truth[j + 1] == label:
+                j += 1
+            if label != NO_ACTION:
+                events += 1
+                until = self._times[j] + self.recall_slack_s
+                found += any(label in self._shown[i] for i in range(k, len(self._truth)) if self._times[i] <= until)
+            k = j + 1
+        return found, events
+
+    def to_dict(self) -> dict[str, Any]:
+        lag, at_lag = self.best_lag()
+        found, events = self.event_recall()
+        return {"frames": self.frames, "frames_before_first_label": self.skipped,
+                "agreement": round(self.agreement, 4), "best_lag_s": lag, "agreement_at_lag": round(at_lag, 4),
+                "events": events, "events_recognised": found,
+                "event_recall": round(found / events, 4) if events else None}
+
+
 class Timeline:
     """Collects segments per track. `max_gap` frames without the track (or its label) close a segment."""
 
@@ -73,11 +152,13 @@ class Timeline:
         self._open: dict[int, _Open] = {}
         self._segments: list[Segment] = []
         self._tracks: dict[int, _TrackSpan] = {}
+        self.truth = TruthAgreement()
 
     def update(self, result: FrameResult) -> None:
         index, t = result.frame.index, result.frame.timestamp
         self.frames_processed += 1
         self.last_frame = index
+        self.truth.update(result)
         for tracked in result.tracks:
             span = self._tracks.get(tracked.track_id)
             if span is None:
@@ -141,6 +222,7 @@ class Timeline:
             **self.metadata,
             "tracks": tracks,
             "segments": [s.to_dict() for s in segments],
+            **({"truth": self.truth.to_dict()} if self.truth.frames else {}),
         }
 
     def write_json(self, path: str | Path, complete: bool = True) -> Path:
