@@ -8,6 +8,7 @@ import numpy as np
 
 NO_ACTION = "no_action"  # the label of "nothing known happening" (the synthetic truth while idle)
 
+
 @dataclass
 class Skeleton:
     """One person's pose in one frame (MediaPipe PoseLandmarker output, or a replayed / synthetic one).
