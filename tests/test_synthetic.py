@@ -272,3 +272,21 @@ def test_batched_rendering_matches_single_clips():
         alone = gen._action(sample.label, None, m["actor_seed"], m["view_seed"], action_azimuth_bands("val"), m["motion_seed"])  # fmt: skip
         for field in ("world", "image", "visibility", "presence", "detected"):
             np.testing.assert_array_equal(getattr(alone, field), getattr(sample, field))
+
+
+def test_synthetic_splits_in_other_layouts_keep_their_axes():
+    from aclnet_core.data.synthetic_dataset import load_synthetic_split
+    from aclnet_core.skeleton.layouts import get_layout
+    from aclnet_core.train.config import DataConfig
+
+    opts = {"task": "gait", "train_identities": [0, 2], "sequences_per_id": 1}
+    (mp, *_), _ = load_synthetic_split(DataConfig(kind="synthetic", layout="mediapipe33", options=opts), "train")
+    (kin, *_), names = load_synthetic_split(DataConfig(kind="synthetic", layout="kinect20", options=opts), "train")
+    layout = get_layout("kinect20")
+    assert kin.layout == "kinect20" and kin.keypoint.shape == (1, mp.keypoint.shape[1], 20, 3)
+    assert kin.score.shape == (1, mp.keypoint.shape[1], 20) and len(names) == 2
+    head, hip = layout.joints.index("head"), layout.joints.index("hip_center")
+    seen = kin.score[0, :, head] > 0
+    assert np.all(kin.keypoint[0, seen, head, 1] > kin.keypoint[0, seen, hip, 1])  # y up, as Kinect
+    with pytest.raises(UserError, match="cannot be given in the kinect25 layout|unknown"):
+        load_synthetic_split(DataConfig(kind="synthetic", layout="kinect25", options=opts), "train")

@@ -41,8 +41,27 @@ def load_synthetic_split(data: Any, split: str) -> tuple[list[SkeletonSequence],
     """(sequences, label names) for one split of the synthetic action or gait set."""
     from aclnet_core.data import synthetic
 
-    if data.layout != "mediapipe33":
-        raise UserError("synthetic data is in the mediapipe33 layout (set data.layout: mediapipe33)")
+    seqs, names = _load_mediapipe33(data, split)
+    if data.layout != "mediapipe33":  # e.g. to pretrain for a Kinect dataset: the documented subset conversions
+        seqs = [to_layout(seq, data.layout) for seq in seqs]
+    return seqs, names
+
+
+def to_layout(seq: SkeletonSequence, layout: str) -> SkeletonSequence:
+    """A MediaPipe-33 sequence in another layout (aclnet_core.skeleton.convert; axes follow the layout's y_up)."""
+    from aclnet_core.skeleton.convert import convert, convert_score
+
+    try:
+        keypoint = convert(seq.keypoint, seq.layout, layout)
+    except UserError as exc:
+        raise UserError(f"synthetic data cannot be given in the {layout} layout: {exc}") from None
+    return SkeletonSequence(keypoint=keypoint.astype(np.float32), label=seq.label, layout=layout, name=seq.name,
+                            score=convert_score(seq.score, seq.layout, layout))
+
+
+def _load_mediapipe33(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
+    from aclnet_core.data import synthetic
+
     opts = dict(data.options)
     task = opts.get("task", "action")
     allowed = GAIT_KEYS if task == "gait" else ACTION_KEYS
