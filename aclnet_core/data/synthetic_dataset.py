@@ -39,7 +39,6 @@ def _range(value: Any, default: tuple[int, int], key: str) -> range:
 
 def load_synthetic_split(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
     """(sequences, label names) for one split of the synthetic action or gait set."""
-    from aclnet_core.data import synthetic
 
     seqs, names = _load_mediapipe33(data, split)
     if data.layout != "mediapipe33":  # e.g. to pretrain for a Kinect dataset: the documented subset conversions
