@@ -40,6 +40,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--name", help="run name (default: the config's)")
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", metavar="CKPT", help="continue a run exactly from its last.pt")
+    p.add_argument("--init", metavar="CKPT", help="start from a trained model's weights (fine-tuning, e.g. from a "
+                   "synthetic pretraining in the same layout); the class head is new when the classes differ")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set optim.lr=0.05 --set acl.use_inter=false")
     p.add_argument("--no-progress", action="store_true")
@@ -53,7 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
     mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
                "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
                "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
-               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir"}
+               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from"}
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")

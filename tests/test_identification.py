@@ -184,6 +184,8 @@ def test_option_overrides_merge_into_the_checkpoints_data_options(tmp_path, monk
     options = apply_overrides({}, ["eval_identities=[256, 320]", "seed=7"])
     data = data_config_for(ckpt, {"kind": None, "options": options})
     assert data.options == {"task": "gait", "seed": 7, "eval_identities": [256, 320]} and data.kind == "synthetic"
+    other = data_config_for(ckpt, {"kind": "nw_ucla", "path": "x", "options": {"actions": [3]}})
+    assert other.options == {"actions": [3]} and other.kind == "nw_ucla"  # another kind: stored options dropped
 
     seen = {}
 

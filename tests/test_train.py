@@ -146,3 +146,25 @@ def test_eval_rejects_layout_mismatch(tmp_path, data):
     other = make_pyskl(tmp_path / "coco.pkl", v=17)
     res = run_cli("eval", str(run / "last.pt"), "--data", str(other), "--layout", "coco17", "--clips", "1")
     assert res.returncode == 2 and "layout" in res.stderr
+
+
+def test_init_from_a_checkpoint_copies_the_encoder_and_renews_a_different_head(tmp_path, data):
+    from aclnet_core.train.trainer import init_from_checkpoint
+
+    Trainer(load_config(None, tiny_config(tmp_path / "a", data)), progress=False).fit()
+    source = tmp_path / "a" / "run" / "last.pt"
+    weights = load_checkpoint(source, full=True)["model"]
+    trainer = Trainer(load_config(None, tiny_config(tmp_path / "b", data, **{"init_from": str(source),
+                                                                             "optim.epochs": 1})), progress=False)
+    state = trainer.model.state_dict()
+    assert all(torch.equal(state[k], weights[k]) for k in weights)        # same classes: everything copied
+    assert trainer.meta.extra["init_from"] == str(source)
+
+    from aclnet_core.model.encoder import ACLNet
+    other = ACLNet(5, 20, 3, "lite")                                       # 5 classes: the head stays new
+    fc_before = other.fc.weight.clone()
+    copied = init_from_checkpoint(other, source)
+    assert copied == len(weights) - 2 and torch.equal(other.fc.weight, fc_before)
+    assert torch.equal(other.state_dict()["data_bn.weight"], weights["data_bn.weight"])
+    with pytest.raises(UserError, match="cannot initialise"):
+        init_from_checkpoint(ACLNet(3, 25, 3, "lite"), source)             # another joint count

@@ -38,10 +38,12 @@ class EvalResult:
 
 def data_config_for(ckpt_path: Path, overrides: dict[str, Any]) -> DataConfig:
     """The data section stored in the checkpoint, with command-line overrides (path, kind, layout, split; an
-    `options` dict is merged into the stored options)."""
+    `options` dict is merged into the stored options, or replaces them when the kind changes)."""
     payload = load_checkpoint(ckpt_path, full=True)
     data = config_from_dict(payload["config"]).data if payload.get("config") else DataConfig()
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    if overrides.get("kind", data.kind) != data.kind:  # another kind of dataset: the stored options do not apply
+        data = replace(data, options={}, label_names=None)
     if "options" in overrides:
         overrides["options"] = {**dict(data.options or {}), **overrides["options"]}
     return replace(data, **overrides)

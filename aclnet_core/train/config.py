@@ -56,6 +56,7 @@ class TrainConfig:
     augment: dict[str, Any] = field(default_factory=dict)   # AugmentConfig fields
     preset: str = "lite"
     head_dropout: float = 0.0
+    init_from: str = ""              # start from this checkpoint's weights (fine-tuning; the class head is new)
     acl: dict[str, Any] = field(default_factory=dict)       # ACLConfig fields; {'enabled': False} = CE only
     optim: OptimConfig = field(default_factory=OptimConfig)
     seed: int = 1

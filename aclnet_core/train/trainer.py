@@ -57,6 +57,21 @@ def _build_acl(cfg: TrainConfig, num_classes: int, topo_dim: int):
     return ACLLoss(num_classes, topo_dim, acl_cfg)
 
 
+def init_from_checkpoint(model: ACLNet, path: str | Path) -> int:
+    """Copy a checkpoint's encoder weights into `model` (fine-tuning); the class head is copied only when the
+    classes match. The joint count, input channels and preset must match. Returns the number of tensors copied."""
+    payload = load_checkpoint(path, full=True)
+    meta = payload["meta"]
+    if meta.num_joints != model.num_joints or meta.in_channels != model.in_channels or meta.preset != model.preset.name:
+        raise UserError(f"cannot initialise from {Path(path).name}: it is a {meta.preset} model for "
+                        f"{meta.layout} (V={meta.num_joints}, C={meta.in_channels}), this run trains a "
+                        f"{model.preset.name} model with V={model.num_joints}, C={model.in_channels}")
+    own = model.state_dict()
+    state = {k: v for k, v in payload["model"].items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(state, strict=False)
+    return len(state)
+
+
 class Trainer:
     def __init__(self, cfg: TrainConfig, resume: str | Path | None = None, progress: bool = True) -> None:
         self.dist: DistInfo = init_distributed()
@@ -91,12 +106,18 @@ class Trainer:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")
 
         self.model = ACLNet(num_classes, num_joints, in_channels, cfg.preset, cfg.head_dropout).to(self.device)
+        if cfg.init_from and self._resume_payload is None:
+            loaded = init_from_checkpoint(self.model, cfg.init_from)
+            if self.dist.is_main:
+                print(f"initialised {loaded} of {len(self.model.state_dict())} tensors from {cfg.init_from}")
         self.acl = _build_acl(cfg, num_classes, self.model.topology_dim)
         if self.acl is not None:
             self.acl.to(self.device)
         self.meta = ModelMetadata(task=cfg.task, labels=list(self.labels), preset=cfg.preset, num_joints=num_joints,
                                   in_channels=in_channels, embed_dim=self.model.embed_dim,
                                   preprocess=self.preprocess.to_dict())
+        if cfg.init_from:
+            self.meta.extra["init_from"] = str(cfg.init_from)
         self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
         params = list(self.model.parameters()) + (list(self.acl.parameters()) if self.acl is not None else [])
