@@ -39,6 +39,7 @@ __all__ = [
     "max_per_identity",
     "mean_average_precision",
     "roc_operating_point",
+    "similarity_metrics",
     "write_threshold",
 ]  # fmt: skip
 
@@ -190,7 +191,12 @@ def roc_operating_point(genuine: np.ndarray, impostor: np.ndarray, target_far: f
 def identification_metrics(gallery_emb: np.ndarray, gallery_labels: np.ndarray, probe_emb: np.ndarray,
                            probe_labels: np.ndarray, far: float = 0.01, max_rank: int = 20) -> IdentificationResult:
     """Rank-k (CMC), mAP and TAR@FAR of probe embeddings against gallery embeddings."""
-    similarity = cosine_similarity(probe_emb, gallery_emb)
+    return similarity_metrics(cosine_similarity(probe_emb, gallery_emb), gallery_labels, probe_labels, far, max_rank)
+
+
+def similarity_metrics(similarity: np.ndarray, gallery_labels: np.ndarray, probe_labels: np.ndarray,
+                       far: float = 0.01, max_rank: int = 20) -> IdentificationResult:
+    """The same metrics from any (probes, gallery) similarity matrix (higher = more alike)."""
     curve, missing = cmc_curve(similarity, gallery_labels, probe_labels, max_rank)
     genuine, impostor = genuine_impostor_scores(similarity, gallery_labels, probe_labels)
     point = roc_operating_point(genuine, impostor, far)
