@@ -115,8 +115,9 @@ def torch_to_onnx(model: ACLNet, meta: ModelMetadata, opset: int = DEFAULT_OPSET
 
 def check_parity(model: ACLNet, onnx_path: str | Path, batches=PARITY_BATCHES, tol: float = PARITY_TOL,
                  seed: int = 0) -> dict[int, float]:
-    """max |onnx - torch| over logits and embedding at each batch size (ONNX Runtime CPU, the deployed settings);
-    UserError when one exceeds `tol`."""
+    """max |onnx - torch| over logits and embedding at each batch size (ONNX Runtime CPU, the deployed settings),
+    relative to the output's scale when that exceeds 1 (logits of many classes reach 10-30, where float32
+    reordering alone moves the last digits); UserError when one exceeds `tol`."""
     runtime = OnnxRuntime(onnx_path, "onnxruntime-cpu", OrtOptions())
     rng = np.random.default_rng(seed)
     diffs: dict[int, float] = {}
@@ -126,11 +127,13 @@ def check_parity(model: ACLNet, onnx_path: str | Path, batches=PARITY_BATCHES, t
         with torch.inference_mode():
             expected = [t.numpy() for t in model.inference_forward(torch.from_numpy(x))]
         got = runtime.infer(x)
-        diffs[batch] = max(float(np.abs(g - e).max()) for g, e in zip(got, expected))
+        diffs[batch] = max(float(np.abs(g - e).max()) / max(1.0, float(np.abs(e).max()))
+                           for g, e in zip(got, expected))
     bad = {b: d for b, d in diffs.items() if not d <= tol}
     if bad:
         b, d = next(iter(bad.items()))
-        raise UserError(f"ONNX parity check failed: max |onnx - torch| = {d:.2e} > {tol:.0e} at batch {b}")
+        raise UserError(f"ONNX parity check failed: max |onnx - torch| (relative to outputs above 1) = {d:.2e} > "
+                        f"{tol:.0e} at batch {b}")
     return diffs
 
 
