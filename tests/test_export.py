@@ -248,3 +248,32 @@ def test_cli_releases_a_deployable_checkpoint_with_notes(tmp_path, capsys):
         with pytest.raises(UserError):
             run_export_cli(args)
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_parity_is_relative_to_outputs_above_one(monkeypatch, exported):
+    """Logits of many classes reach 10-1000 on random inputs: float32 reordering then moves digits far above 1e-4."""
+    model, meta = exported["model"], exported["meta"]
+
+    class Shifted:
+        """ONNX Runtime stand-in: torch's own outputs with logits scaled up and a relative error of 1e-6."""
+
+        def __init__(self, *args, **kwargs):
+            self.meta = meta
+
+        def infer(self, x):
+            with torch.inference_mode():
+                logits, embedding = (t.numpy() for t in model.inference_forward(torch.from_numpy(x)))
+            return [logits * 1e4 * (1 + 1e-6), embedding + self.embedding_error]
+
+    big = type(model)(len(LABELS), model.num_joints, 3, "lite")
+    big.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        big.fc.weight.mul_(1e4)
+        big.fc.bias.mul_(1e4)
+    monkeypatch.setattr(onnx_export, "OnnxRuntime", Shifted)
+    Shifted.embedding_error = 0.0
+    diffs = check_parity(big.eval(), "unused.onnx", batches=(2,))
+    assert diffs[2] <= 1e-5                                            # 1e-6 relative on logits of ~1e4
+    Shifted.embedding_error = 1e-3                                    # the unit-norm embedding stays absolute
+    with pytest.raises(UserError, match="parity check failed"):
+        check_parity(big.eval(), "unused.onnx", batches=(2,))
