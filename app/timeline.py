@@ -125,8 +125,10 @@ class TruthAgreement:
                 j += 1
             if label != NO_ACTION:
                 events += 1
-                until = self._times[j] + self.recall_slack_s
-                found += any(label in self._shown[i] for i in range(k, len(self._truth)) if self._times[i] <= until)
+                until, i = self._times[j] + self.recall_slack_s, k
+                while i < len(self._truth) and self._times[i] <= until and label not in self._shown[i]:
+                    i += 1
+                found += i < len(self._truth) and self._times[i] <= until
             k = j + 1
         return found, events
 

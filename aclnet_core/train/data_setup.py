@@ -40,7 +40,7 @@ def model_sample_fps(cfg: TrainConfig, sequences: list[SkeletonSequence]) -> flo
         raise UserError(f"data.fps must be positive, got {cfg.data.fps}")
     if cfg.preprocess.sampling == "consecutive":
         return float(cfg.data.fps)
-    crop_min = float(dict(cfg.augment).get("crop_min", 1.0))
+    crop_min = augment_config(cfg).crop_min
     frames = float(np.median([s.keypoint.shape[1] for s in sequences])) * (1.0 + crop_min) / 2.0
     return float(cfg.preprocess.window * cfg.data.fps / max(frames, 1.0))
 

@@ -59,7 +59,8 @@ def _build_acl(cfg: TrainConfig, num_classes: int, topo_dim: int):
 
 def init_from_checkpoint(model: ACLNet, path: str | Path) -> int:
     """Copy a checkpoint's encoder weights into `model` (fine-tuning); the class head is copied only when the
-    classes match. The joint count, input channels and preset must match. Returns the number of tensors copied."""
+    class count matches (same-shaped tensors are copied). The joint count, input channels and preset must match.
+    Returns the number of tensors copied."""
     payload = load_checkpoint(path, full=True)
     meta = payload["meta"]
     if meta.num_joints != model.num_joints or meta.in_channels != model.in_channels or meta.preset != model.preset.name:
