@@ -159,11 +159,13 @@ def test_init_from_a_checkpoint_copies_the_encoder_and_renews_a_different_head(t
     state = trainer.model.state_dict()
     assert all(torch.equal(state[k], weights[k]) for k in weights)        # same classes: everything copied
     assert trainer.meta.extra["init_from"] == str(source)
+    source_id = load_checkpoint(source)["meta"].model_id
+    assert source_id and trainer.meta.extra["init_from_model_id"] == source_id   # provenance of the start
 
     from aclnet_core.model.encoder import ACLNet
     other = ACLNet(5, 20, 3, "lite")                                       # 5 classes: the head stays new
     fc_before = other.fc.weight.clone()
-    copied = init_from_checkpoint(other, source)
+    copied, _ = init_from_checkpoint(other, source)
     assert copied == len(weights) - 2 and torch.equal(other.fc.weight, fc_before)
     assert torch.equal(other.state_dict()["data_bn.weight"], weights["data_bn.weight"])
     with pytest.raises(UserError, match="cannot initialise"):

@@ -57,10 +57,10 @@ def _build_acl(cfg: TrainConfig, num_classes: int, topo_dim: int):
     return ACLLoss(num_classes, topo_dim, acl_cfg)
 
 
-def init_from_checkpoint(model: ACLNet, path: str | Path) -> int:
+def init_from_checkpoint(model: ACLNet, path: str | Path) -> tuple[int, ModelMetadata]:
     """Copy a checkpoint's encoder weights into `model` (fine-tuning); the class head is copied only when the
     class count matches (same-shaped tensors are copied). The joint count, input channels and preset must match.
-    Returns the number of tensors copied."""
+    Returns the number of tensors copied and the source's metadata (its model id is the run's provenance)."""
     payload = load_checkpoint(path, full=True)
     meta = payload["meta"]
     if meta.num_joints != model.num_joints or meta.in_channels != model.in_channels or meta.preset != model.preset.name:
@@ -70,7 +70,7 @@ def init_from_checkpoint(model: ACLNet, path: str | Path) -> int:
     own = model.state_dict()
     state = {k: v for k, v in payload["model"].items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(state, strict=False)
-    return len(state)
+    return len(state), meta
 
 
 class Trainer:
@@ -107,8 +107,9 @@ class Trainer:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")
 
         self.model = ACLNet(num_classes, num_joints, in_channels, cfg.preset, cfg.head_dropout).to(self.device)
+        init_meta = None
         if cfg.init_from and self._resume_payload is None:
-            loaded = init_from_checkpoint(self.model, cfg.init_from)
+            loaded, init_meta = init_from_checkpoint(self.model, cfg.init_from)
             if self.dist.is_main:
                 print(f"initialised {loaded} of {len(self.model.state_dict())} tensors from {cfg.init_from}")
         self.acl = _build_acl(cfg, num_classes, self.model.topology_dim)
@@ -119,6 +120,8 @@ class Trainer:
                                   preprocess=self.preprocess.to_dict())
         if cfg.init_from:
             self.meta.extra["init_from"] = str(cfg.init_from)
+            if init_meta is not None:
+                self.meta.extra["init_from_model_id"] = init_meta.model_id
         self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
         params = list(self.model.parameters()) + (list(self.acl.parameters()) if self.acl is not None else [])
