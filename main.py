@@ -86,6 +86,9 @@ def add_eval_parser(sub) -> None:
     p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
     _add_data_args(p, ("split",))
     p.add_argument("--clips", type=int, default=10, help="test clips per sample (default 10)")
+    p.add_argument("--flip", action="store_true",
+                   help="also average over the mirrored clips (left/right swapped); only for models trained with "
+                        "flip augmentation, i.e. where left and right do not change the label")
     p.add_argument("--weights", help="ensemble weights, e.g. 2,2,1,1 for J,B,JM,BM")
     p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -114,7 +117,7 @@ def run_eval(args: argparse.Namespace) -> int:
         from aclnet_core.train.config import apply_overrides
 
         overrides["options"] = apply_overrides({}, args.option)
-    result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out)
+    result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out, flip=args.flip)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -122,7 +125,7 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"  {Path(s['checkpoint']).name} ({s['modality']}, w={s['weight']}): top-1 {s['top1']:.4f}")
         top5 = f", top-5 {result.top5:.4f}" if result.top5 is not None else ""
         print(f"top-1 {result.top1:.4f}{top5}, mean class accuracy {result.mean_class_accuracy:.4f} "
-              f"on {result.num_samples} samples ({args.clips} clips)")
+              f"on {result.num_samples} samples ({args.clips} clips{' + mirrored' if args.flip else ''})")
         if args.out:
             print(f"results in {args.out}/results.json and {args.out}/confusion.png")
     return 0

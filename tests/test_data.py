@@ -238,6 +238,22 @@ def test_dataset_reuses_prepare_clip_in_test_mode():
     np.testing.assert_array_equal(x[0].numpy(), make_clip(kp, cfg, sample_indices(90, 24, False, None, 0, 4)))
 
 
+def test_dataset_test_flip_appends_the_mirrored_clips():
+    seqs = [SkeletonSequence(_kp(t=90, seed=3), label=1, layout="kinect20", name="a")]
+    cfg = PreprocessConfig(layout="kinect20", window=24, modality="j")
+    x, _ = SkeletonDataset(seqs, cfg, train=False, num_clips=3, test_flip=True)[0]
+    assert x.shape == (6, 1, 24, 20, 3)
+    kp, _ = prepare_sequence(seqs[0].keypoint, cfg)
+    for k in range(3):
+        idx = sample_indices(90, 24, False, None, k, 3)
+        np.testing.assert_array_equal(x[k].numpy(), make_clip(kp, cfg, idx))
+        np.testing.assert_array_equal(x[3 + k].numpy(), make_clip(flip(kp, "kinect20")[0], cfg, idx))
+    single, _ = SkeletonDataset(seqs, cfg, train=False, test_flip=True)[0]
+    assert single.shape == (2, 1, 24, 20, 3)
+    with pytest.raises(UserError, match="evaluation"):
+        SkeletonDataset(seqs, cfg, train=True, test_flip=True)
+
+
 def test_dataset_train_mode_is_seeded_and_random():
     seqs = [SkeletonSequence(_kp(t=40, seed=s), label=s, layout="kinect20") for s in range(4)]
     cfg = PreprocessConfig(layout="kinect20", window=16)

@@ -124,7 +124,10 @@ def test_cli_train_then_eval_and_ensemble(tmp_path, data):
     assert out["num_samples"] == 6 and len(out["streams"]) == 2
     saved = json.loads((tmp_path / "ev" / "results.json").read_text())
     assert saved["top1"] == out["top1"]
-    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
+    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000 and saved["flip"] is False
+    res = run_cli("eval", str(run / "last.pt"), "--clips", "2", "--flip", "--out", str(tmp_path / "ev2"))
+    assert res.returncode == 0 and "2 clips + mirrored" in res.stdout, res.stderr
+    assert json.loads((tmp_path / "ev2" / "results.json").read_text())["flip"] is True
 
 
 def test_cli_bad_input_is_one_line(tmp_path, data):

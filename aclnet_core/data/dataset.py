@@ -14,6 +14,7 @@ from torch.utils.data import Dataset
 
 from aclnet_core.data.augment import AugmentConfig
 from aclnet_core.data.augment import augment as apply_augment
+from aclnet_core.data.augment import flip as mirror
 from aclnet_core.data.preprocess import PreprocessConfig, make_clip, prepare_sequence
 from aclnet_core.data.sampling import sample_indices
 from aclnet_core.data.sequence import SkeletonSequence
@@ -25,6 +26,9 @@ __all__ = ["SkeletonDataset"]
 
 class SkeletonDataset(Dataset):
     """Items are (clip, label): clip is (M, T, V, C') float32, or (num_clips, M, T, V, C') when num_clips > 1.
+
+    ``test_flip`` (evaluation only) appends the mirrored copy of every clip (x negated, left/right joints swapped,
+    the same frames): items are then (2 * num_clips, M, T, V, C'), the mirrored clips last.
 
     Randomness (augmentation, training-mode sampling) comes from a numpy Generator made per item from ``seed``
     and one draw of torch's RNG. In the main process that is the global torch RNG (so ``torch.manual_seed`` and a
@@ -43,10 +47,13 @@ class SkeletonDataset(Dataset):
         num_clips: int = 1,
         seed: int = 0,
         cache: bool = True,
+        test_flip: bool = False,
     ) -> None:
         layout = get_layout(cfg.layout)
         if num_clips < 1:
             raise UserError(f"num_clips must be >= 1, got {num_clips}")
+        if test_flip and train:
+            raise UserError("test_flip is for evaluation; training flips through augment.flip_p")
         for seq in sequences:
             if seq.layout != layout.name or seq.keypoint.shape[2] != layout.num_joints:
                 raise UserError(f"sequence {seq.name!r} is {seq.layout} but the model expects {layout.name}")
@@ -56,6 +63,7 @@ class SkeletonDataset(Dataset):
         self.augment = augment if train else None
         self.num_clips = num_clips
         self.seed = seed
+        self.test_flip = test_flip
         self.cache = cache
         self._prepared: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
 
@@ -91,10 +99,12 @@ class SkeletonDataset(Dataset):
         if self.augment is not None:
             flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
             kp, score = apply_augment(kp, self.cfg.layout, self.augment, rng, score, flip_center_x=flip_x)
-        clips = [
-            make_clip(kp, self.cfg, sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips,
-                                                   self.cfg.sampling), score)
-            for k in range(self.num_clips)
-        ]  # fmt: skip
-        out = clips[0] if self.num_clips == 1 else np.stack(clips)
+        indices = [sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips, self.cfg.sampling)
+                   for k in range(self.num_clips)]
+        clips = [make_clip(kp, self.cfg, idx, score) for idx in indices]
+        if self.test_flip:
+            flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
+            kp_m, score_m = mirror(kp, self.cfg.layout, score, flip_x)
+            clips += [make_clip(kp_m, self.cfg, idx, score_m) for idx in indices]
+        out = clips[0] if len(clips) == 1 else np.stack(clips)
         return torch.from_numpy(out), int(self.sequences[index].label)
