@@ -164,6 +164,10 @@ def test_init_from_a_checkpoint_copies_the_encoder_and_renews_a_different_head(t
     assert trainer.meta.extra["init_from"] == str(source)
     source_id = load_checkpoint(source)["meta"].model_id
     assert source_id and trainer.meta.extra["init_from_model_id"] == source_id   # provenance of the start
+    trainer.fit()
+    resumed = Trainer(load_config(None, tiny_config(tmp_path / "b", data)), resume=tmp_path / "b" / "run" / "last.pt",
+                      progress=False)
+    assert resumed.meta.extra["init_from_model_id"] == source_id                   # kept across a resume
 
     from aclnet_core.model.encoder import ACLNet
     other = ACLNet(5, 20, 3, "lite")                                       # 5 classes: the head stays new

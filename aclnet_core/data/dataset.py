@@ -93,18 +93,20 @@ class SkeletonDataset(Dataset):
         for index in range(len(self.sequences)):
             self.prepared(index)
 
+    def _flip_x(self, kp: np.ndarray) -> float:
+        """The x a mirror flip reflects about: 0 for centred data, else the mean x of the present joints."""
+        return 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         kp, score = self.prepared(index)
         rng = self.item_rng() if self.train else None
         if self.augment is not None:
-            flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
-            kp, score = apply_augment(kp, self.cfg.layout, self.augment, rng, score, flip_center_x=flip_x)
+            kp, score = apply_augment(kp, self.cfg.layout, self.augment, rng, score, flip_center_x=self._flip_x(kp))
         indices = [sample_indices(kp.shape[1], self.cfg.window, self.train, rng, k, self.num_clips, self.cfg.sampling)
                    for k in range(self.num_clips)]
         clips = [make_clip(kp, self.cfg, idx, score) for idx in indices]
         if self.test_flip:
-            flip_x = 0.0 if self.cfg.center else float(kp[..., 0][kp[..., 0] != 0].mean() if kp.any() else 0.0)
-            kp_m, score_m = mirror(kp, self.cfg.layout, score, flip_x)
+            kp_m, score_m = mirror(kp, self.cfg.layout, score, self._flip_x(kp))
             clips += [make_clip(kp_m, self.cfg, idx, score_m) for idx in indices]
         out = clips[0] if len(clips) == 1 else np.stack(clips)
         return torch.from_numpy(out), int(self.sequences[index].label)

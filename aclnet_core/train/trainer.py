@@ -120,8 +120,10 @@ class Trainer:
                                   preprocess=self.preprocess.to_dict())
         if cfg.init_from:
             self.meta.extra["init_from"] = str(cfg.init_from)
-            if init_meta is not None:
-                self.meta.extra["init_from_model_id"] = init_meta.model_id
+            source_id = (init_meta.model_id if init_meta is not None      # a resumed run keeps its recorded start
+                         else self._resume_payload["meta"].extra.get("init_from_model_id"))
+            if source_id:
+                self.meta.extra["init_from_model_id"] = source_id
         self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
         params = list(self.model.parameters()) + (list(self.acl.parameters()) if self.acl is not None else [])
