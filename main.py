@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-TRUST_NOTE = ("Pickle (.pkl) datasets and .pt checkpoints can run code when loaded: only use files you trust.")
+TRUST_NOTE = ("Checkpoints are loaded as tensors and plain data only, and pickled (.pkl) datasets as numpy arrays "
+              "and plain containers only, so no code in them runs; --trust-pickle lifts the dataset restriction.")
 
 
 def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> None:
@@ -22,6 +23,8 @@ def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> 
     g.add_argument("--layout", help="skeleton layout: mediapipe33, ntu25, kinect20, coco17")
     for name in split_names:
         g.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="NAME", help=f"{name.replace('_', ' ')} name")
+    g.add_argument("--trust-pickle", action="store_true", help="unpickle any object in a .pkl dataset (a pickle "
+                   "can run code: only for files you trust; by default only numpy data is admitted)")
 
 
 def add_train_parser(sub) -> None:
@@ -174,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.print_help()
             return 0
+    from aclnet_core.safe_load import trusting_pickles
+
     try:
-        return int(args.func(args) or 0)
+        with trusting_pickles(getattr(args, "trust_pickle", False)):
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

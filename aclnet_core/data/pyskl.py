@@ -3,32 +3,35 @@
 Format: ``{'split': {name: [frame_dir, ...]}, 'annotations': [{'frame_dir', 'label', 'keypoint' (M, T, V, C),
 'keypoint_score' (M, T, V) optional, 'total_frames'}, ...]}``.
 
-Security: a pickle can run arbitrary code when it is loaded. Only load pickle files you trust (ones you made
-or downloaded from the dataset's official source).
+Security: a pickle can run arbitrary code when it is loaded, so files are read with a restricted unpickler that
+admits only numpy arrays and builtin containers (`aclnet_core.safe_load`); ``--trust-pickle`` lifts that for
+files you trust.
 """
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
 
 from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
+from aclnet_core.safe_load import load_pickle
 from aclnet_core.skeleton.layouts import get_layout
 
 __all__ = ["load_pyskl", "pyskl_label_names", "pyskl_sequences", "read_label_names_file", "read_pyskl"]
 
 
 def read_pyskl(path: str | Path) -> dict:
-    """Unpickle a PYSKL file and check its top level (trusted files only: pickles can run code)."""
+    """Unpickle a PYSKL file (numpy data only unless trusted, see `aclnet_core.safe_load`) and check its top level."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"pyskl file not found: {path}")
     try:
         with path.open("rb") as f:
-            data = pickle.load(f)
+            data = load_pickle(f)
+    except UserError:
+        raise
     except MemoryError:
         raise UserError(f"{path}: not enough memory to load the pickle") from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from aclnet_core.errors import UserError
 from aclnet_core.io_utils import atomic_write
 from aclnet_core.model.encoder import ACLNet
 from aclnet_core.model.metadata import ModelMetadata
+from aclnet_core.safe_load import load_torch_file
 
 
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
@@ -26,16 +25,12 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
 def load_checkpoint(path: str | Path, full: bool = False) -> dict[str, Any]:
     """Load a checkpoint; `full=False` keeps only what inference needs (meta + model weights)."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"checkpoint not found: {path}")
-    try:
-        # weights_only=False: our checkpoints hold RNG states and configs; load only files you trust.
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None
+    payload = load_torch_file(path)      # weights_only=True: no code in the file runs
     if not isinstance(payload, dict) or "meta" not in payload or "model" not in payload:
         raise UserError(f"{path} is not an ACLNet checkpoint (no 'meta'/'model')")
-    payload["meta"] = ModelMetadata.from_dict(payload["meta"]) if isinstance(payload["meta"], dict) else payload["meta"]
+    if not isinstance(payload["meta"], dict) or not isinstance(payload["model"], dict):
+        raise UserError(f"{path} is not an ACLNet checkpoint ('meta' and 'model' must be dicts)")
+    payload["meta"] = ModelMetadata.from_dict(payload["meta"])
     if not full:
         payload = {"meta": payload["meta"], "model": payload["model"]}
     return payload
