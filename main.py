@@ -11,7 +11,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from aclnet_core.cli_types import OneLineArgumentParser, finite_float, float_list, int_range
+
 ROOT = Path(__file__).resolve().parent
+MAX_WINDOW = 2048        # frames per clip: far above any trained model (64-100), far below what exhausts memory
 TRUST_NOTE = ("Checkpoints are loaded as tensors and plain data only, and pickled (.pkl) datasets as numpy arrays "
               "and plain containers only, so no code in them runs; --trust-pickle lifts the dataset restriction.")
 
@@ -34,11 +37,11 @@ def add_train_parser(sub) -> None:
     _add_data_args(p, ("train_split", "val_split"))
     p.add_argument("--preset", choices=("lite", "base"))
     p.add_argument("--modality", choices=("j", "b", "jm", "bm", "k", "km"))
-    p.add_argument("--window", type=int, help="frames per clip fed to the model")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--window", type=int_range(1, MAX_WINDOW), help=f"frames per clip fed to the model (1..{MAX_WINDOW})")
+    p.add_argument("--epochs", type=int_range(1, 100_000))
+    p.add_argument("--batch-size", type=int_range(1, 65_536))
+    p.add_argument("--lr", type=finite_float(0.0, 10.0, lo_open=True), help="learning rate, in (0, 10]")
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1))
     p.add_argument("--no-acl", action="store_true", help="cross-entropy only (ablation baseline)")
     p.add_argument("--name", help="run name (default: the config's)")
     p.add_argument("--out", help="run directory (default runs/NAME)")
@@ -88,11 +91,12 @@ def add_eval_parser(sub) -> None:
                        "Several checkpoints are fused as a weighted sum of softmax probabilities. " + TRUST_NOTE)
     p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
     _add_data_args(p, ("split",))
-    p.add_argument("--clips", type=int, default=10, help="test clips per sample (default 10)")
+    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10)")
     p.add_argument("--flip", action="store_true",
                    help="also average over the mirrored clips (left/right swapped); only for models trained with "
                         "flip augmentation, i.e. where left and right do not change the label")
-    p.add_argument("--weights", help="ensemble weights, e.g. 2,2,1,1 for J,B,JM,BM")
+    p.add_argument("--weights", type=float_list(0.0, 1e6, lo_open=True),
+                   help="ensemble weights (positive), e.g. 2,2,1,1 for J,B,JM,BM")
     p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -104,17 +108,9 @@ def add_eval_parser(sub) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     import json
 
-    from aclnet_core.errors import UserError
     from aclnet_core.eval.evaluate import evaluate
 
-    weights = None
-    if args.weights:
-        try:
-            weights = [float(w) for w in args.weights.split(",")]
-        except ValueError:
-            raise UserError(f"--weights must be numbers separated by commas, not {args.weights!r}") from None
-    if args.clips < 1:
-        raise UserError("--clips must be at least 1")
+    weights = args.weights
     overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
     if args.option:
         from aclnet_core.train.config import apply_overrides
@@ -147,7 +143,7 @@ def _optional(module: str, func: str) -> Callable | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description="ACLNet Live: skeleton-based action recognition "
+    parser = OneLineArgumentParser(prog="main.py", description="ACLNet Live: skeleton-based action recognition "
                                      "and gait identification, live or from video.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module, func in (("app.gui.cli", "add_gui_parser"), ("app.cli", "add_annotate_parser")):
@@ -170,13 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     from aclnet_core.errors import UserError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            if "gui" not in parser._subparsers._group_actions[0].choices:
+                parser.print_help()
+                return 0
             args = parser.parse_args(["gui", *(argv or [])])
-        else:
-            parser.print_help()
-            return 0
+    except SystemExit as exc:              # --help (0) or a one-line parse error (2)
+        return exc.code if isinstance(exc.code, int) else 2
     from aclnet_core.safe_load import trusting_pickles
 
     try:

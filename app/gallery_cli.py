@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from aclnet_core.cli_types import backend_name, finite_float, int_range, source_seconds
 from aclnet_core.errors import UserError
 
 BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
@@ -25,8 +26,9 @@ def _common(dest: str = "gallery") -> argparse.ArgumentParser:
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gait-model", metavar="PATH", help="gait model .pt/.onnx (default: the shipped one)")
-    p.add_argument("--backend", default="auto", help="inference backend (default: auto)")
-    p.add_argument("--start", type=float, default=0.0, metavar="S", help="skip the first S seconds of the source")
+    p.add_argument("--backend", default="auto", type=backend_name, help="inference backend (default: auto)")
+    p.add_argument("--start", type=finite_float(0.0, 86400.0), default=0.0, metavar="S",
+                   help="skip the first S seconds of the source")
 
 
 def add_gallery_parser(subparsers) -> None:
@@ -41,8 +43,9 @@ def add_gallery_parser(subparsers) -> None:
                        "camera index) and store them under NAME. Enrolling an existing name adds templates.")
     e.add_argument("name")
     e.add_argument("source")
-    e.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds of walking to use (default 10)")
-    e.add_argument("--per-template", type=int, default=8, metavar="W",
+    e.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N",
+                   help="seconds of walking to use (default 10)")
+    e.add_argument("--per-template", type=int_range(0, 100_000), default=8, metavar="W",
                    help="windows per template; a long walk gives several templates (default 8, 0 = one)")
     e.add_argument("--new", action="store_true", help="refuse if NAME is already enrolled")
     _model_args(e)
@@ -51,8 +54,9 @@ def add_gallery_parser(subparsers) -> None:
     i = sub.add_parser("identify", parents=[common], help="who is walking in a clip",
                        description="Match the person walking in SOURCE against the gallery.")
     i.add_argument("source")
-    i.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds to watch (default 10)")
-    i.add_argument("--threshold", type=float, help="open-set cosine threshold (default: the model's calibrated one)")
+    i.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N", help="seconds to watch (default 10)")
+    i.add_argument("--threshold", type=finite_float(-1.0, 1.0),
+                   help="open-set cosine threshold, -1..1 (default: the model's calibrated one)")
     i.add_argument("--json", action="store_true")
     _model_args(i)
     i.set_defaults(func=run_identify)
