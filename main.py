@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aclnet_core.cli_types import OneLineArgumentParser, finite_float, float_list, int_range
+from aclnet_core.train.config_checks import MAX_WINDOW
 
 ROOT = Path(__file__).resolve().parent
-MAX_WINDOW = 2048        # frames per clip: far above any trained model (64-100), far below what exhausts memory
 TRUST_NOTE = ("Checkpoints are loaded as tensors and plain data only, and pickled (.pkl) datasets as numpy arrays "
               "and plain containers only, so no code in them runs; --trust-pickle lifts the dataset restriction.")
 
@@ -42,6 +42,10 @@ def add_train_parser(sub) -> None:
     p.add_argument("--batch-size", type=int_range(1, 65_536))
     p.add_argument("--lr", type=finite_float(0.0, 10.0, lo_open=True), help="learning rate, in (0, 10]")
     p.add_argument("--seed", type=int_range(0, 2**32 - 1))
+    p.add_argument("--threads", type=int_range(0, 1024), help="torch CPU threads (0 = all cores)")
+    p.add_argument("--eval-interval", type=int_range(1, 100_000), metavar="N",
+                   help="validate every N epochs (and at the last); other settings, e.g. "
+                        "preprocess.use_score=true (confidence as an input channel), go through --set")
     p.add_argument("--no-acl", action="store_true", help="cross-entropy only (ablation baseline)")
     p.add_argument("--name", help="run name (default: the config's)")
     p.add_argument("--out", help="run directory (default runs/NAME)")
@@ -61,13 +65,21 @@ def run_train(args: argparse.Namespace) -> int:
     mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
                "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
                "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
-               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from"}
+               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from",
+               "threads": "threads", "eval_interval": "eval_interval"}
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")
-    if args.data and not args.kind and not args.config:
-        overrides.append("data.kind=" + _guess_kind(args.data))
+    if args.data and not args.kind:     # the data's own kind, not the config template's
+        overrides.insert(0, "data.kind=" + _guess_kind(args.data))
+    template = load_config(args.config, args.overrides) if args.config else None
     cfg = load_config(args.config, overrides + args.overrides)
+    if template is not None and template.data.kind != cfg.data.kind:   # the template's kind-specific options
+        dropped = sorted(cfg.data.options)                               # do not apply to another kind
+        cfg.data.options, cfg.data.label_names = {}, None
+        if dropped:
+            print(f"note: {cfg.data.kind} data: dropped the config's {template.data.kind} options "
+                  f"({', '.join(dropped)})", file=sys.stderr)
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
     result = trainer.fit()
     if trainer.dist.is_main:
@@ -111,7 +123,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from aclnet_core.eval.evaluate import evaluate
 
     weights = args.weights
-    overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
+    kind = args.kind or (_guess_kind(args.data) if args.data else None)    # --data is not the stored kind's
+    overrides = {"path": args.data, "kind": kind, "layout": args.layout}
     if args.option:
         from aclnet_core.train.config import apply_overrides
 

@@ -107,6 +107,26 @@ def frame_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def synthetic_seed(text: str) -> int:
+    """The seed of a 'synthetic:SEED' source (0 without one); ValueError unless an integer 0..2**32-1."""
+    if ":" not in text:
+        return 0
+    value = text.split(":", 1)[1].strip()
+    if not value.isdigit() or len(value) > 10 or int(value) >= 2**32:
+        raise ValueError(f"{text!r}: the synthetic source's seed must be an integer 0..{2**32 - 1}")
+    return int(value)
+
+
+def source_arg(text: str) -> str:
+    """A source as typed (video, camera, URL, recording, 'demo'); a 'synthetic:SEED' source's seed is checked."""
+    if text.strip().lower().startswith("synthetic:"):
+        try:
+            synthetic_seed(text.strip())
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 BACKENDS = ("auto", "tensorrt", "onnxruntime-trt", "onnxruntime-cuda", "onnxruntime-cpu", "torch", "torch-cpu",
             "torch-cuda")
 

@@ -19,6 +19,7 @@ from aclnet_core.cli_types import (
     frame_size,
     int_range,
     positive_int,
+    source_arg,
     source_seconds,
 )
 from aclnet_core.errors import UserError
@@ -57,7 +58,7 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
         "annotate", help="annotate videos: skeletons, track ids, action labels (H.264 MP4 + timeline)",
         description="Write an annotated, browser-playable H.264 MP4 for each input (same fps and size), with "
                     "skeletons, track ids, action label and score, and identity when a gallery is given.")
-    parser.add_argument("inputs", nargs="*", metavar="IN", help="video files (or a camera index / stream URL)")
+    parser.add_argument("inputs", nargs="*", metavar="IN", type=source_arg, help="video files (or a camera index / stream URL)")
     parser.add_argument("--demo", action="store_true",
                         help="annotate the built-in synthetic demo stream (no camera or data needed; "
                              "300 frames unless --max-frames says otherwise; default output demo.mp4)")
@@ -137,7 +138,7 @@ def add_record_parser(subparsers) -> argparse.ArgumentParser:
         description="Track the people in IN and save each one's skeleton sequence (MediaPipe world landmarks) "
                     "as a labelled .npz recording in DIR/<label>/, the format `train` reads. "
                     "Stop a camera recording with Ctrl+C or --seconds.")
-    parser.add_argument("input", metavar="IN", help="video file, camera index or stream URL")
+    parser.add_argument("input", metavar="IN", type=source_arg, help="video file, camera index or stream URL")
     parser.add_argument("--label", required=True, help="action name of this recording")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="recordings folder")
     parser.add_argument("--fps", type=_fps, help="frame rate of the saved sequence (default: the source's)")
@@ -169,7 +170,7 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
         "bench", help="measure the real-time pipeline: per-stage latency, sustained fps, backend, hardware",
         description="Play a source as a live camera would (paced at --fps; stale frames are dropped) through "
                     "pose, tracking and the recogniser, and report p50/p95 latency per stage and sustained fps.")
-    parser.add_argument("--source", help="video file, image, camera index or stream URL "
+    parser.add_argument("--source", type=source_arg, help="video file, image, camera index or stream URL "
                         "(default: the bundled test photo, repeated)")
     parser.add_argument("--size", type=frame_size, default=(640, 480), help="frame size WxH (default 640x480)")
     parser.add_argument("--fps", type=_fps, default=30.0, help="pacing rate (default 30)")

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from aclnet_core.cli_types import backend_name, finite_float, int_range, source_seconds
+from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg, source_seconds
 from aclnet_core.errors import UserError
 
 BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
@@ -42,7 +42,7 @@ def add_gallery_parser(subparsers) -> None:
                        description="Record gait templates of the person walking in SOURCE (a video file or a "
                        "camera index) and store them under NAME. Enrolling an existing name adds templates.")
     e.add_argument("name")
-    e.add_argument("source")
+    e.add_argument("source", type=source_arg)
     e.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N",
                    help="seconds of walking to use (default 10)")
     e.add_argument("--per-template", type=int_range(0, 100_000), default=8, metavar="W",
@@ -53,7 +53,7 @@ def add_gallery_parser(subparsers) -> None:
 
     i = sub.add_parser("identify", parents=[common], help="who is walking in a clip",
                        description="Match the person walking in SOURCE against the gallery.")
-    i.add_argument("source")
+    i.add_argument("source", type=source_arg)
     i.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N", help="seconds to watch (default 10)")
     i.add_argument("--threshold", type=finite_float(-1.0, 1.0),
                    help="open-set cosine threshold, -1..1 (default: the model's calibrated one)")
