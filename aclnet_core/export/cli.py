@@ -54,6 +54,7 @@ def run_export_cli(args: argparse.Namespace) -> int:
     from aclnet_core.export.onnx_export import export_onnx
 
     checkpoint = Path(args.checkpoint)
+    _check_output(args, checkpoint)
     if args.format == "checkpoint":
         from aclnet_core.model.checkpoint import release_checkpoint
 
@@ -78,7 +79,7 @@ def run_export_cli(args: argparse.Namespace) -> int:
     gpu = cuda_device_name()
     if args.precision == "int8" and not args.calib:
         raise UserError("--precision int8 needs --calib recordings or prepared clips")
-    engine_out = Path(args.output) if args.output else checkpoint.with_suffix(".engine")
+    engine_out = Path(args.output) if args.output else default_output(checkpoint, "tensorrt")
     if engine_out.suffix == ".onnx":
         raise UserError(f"{engine_out}: a TensorRT engine needs another suffix (.engine / .plan)")
     report = export_onnx(checkpoint, engine_out.with_suffix(".onnx"), opset=args.opset,
@@ -95,6 +96,25 @@ def run_export_cli(args: argparse.Namespace) -> int:
     print(f"TensorRT {args.precision} engine for {gpu} (TensorRT {trt.__version__}, batch 1..{args.max_batch}): "
           f"{engine_out} ({'from the engine cache' if hit else 'built'}; cache entry {cached})")
     return 0
+
+
+def default_output(checkpoint: Path, fmt: str) -> Path:
+    """Where an export goes without -o: beside the checkpoint, .onnx or .engine."""
+    return checkpoint.with_suffix(".engine" if fmt == "tensorrt" else ".onnx")
+
+
+def _check_output(args: argparse.Namespace, checkpoint: Path) -> None:
+    """The export never writes onto its checkpoint (nor its ONNX step onto it), and without -o it never replaces
+    an existing file (e.g. the shipped assets/models/action.onnx beside assets/models/action.pt)."""
+    from aclnet_core.errors import UserError
+    from aclnet_core.io_utils import check_not_input
+
+    out = Path(args.output) if args.output else default_output(checkpoint, args.format)
+    check_not_input(out, [checkpoint])
+    if args.format == "tensorrt":
+        check_not_input(out.with_suffix(".onnx"), [checkpoint])
+    if not args.output and out.exists():
+        raise UserError(f"{out} exists: pass -o to choose the output (-o {out} replaces it)")
 
 
 def _note_value(text: str):

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from aclnet_core.errors import UserError
-from aclnet_core.io_utils import atomic_write
+from aclnet_core.io_utils import atomic_write, check_not_input
 from aclnet_core.model.encoder import ACLNet
 from aclnet_core.model.metadata import ModelMetadata
 from aclnet_core.safe_load import load_torch_file
@@ -19,7 +19,10 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     if "meta" not in payload or "model" not in payload:
         raise ValueError("a checkpoint needs 'meta' and 'model'")
     with atomic_write(path) as tmp:
-        torch.save(payload, tmp)
+        try:
+            torch.save(payload, tmp)
+        except RuntimeError as exc:        # torch reports a failed write (disk full…) as a RuntimeError
+            raise OSError(f"the write failed, disk full? ({str(exc).strip().splitlines()[0][:80]})") from None
 
 
 def load_checkpoint(path: str | Path, full: bool = False) -> dict[str, Any]:
@@ -41,6 +44,7 @@ def release_checkpoint(src: str | Path, dst: str | Path, notes: dict[str, Any] |
     and the training config, without optimizer, scheduler, loss or RNG state. Returns `dst`."""
     import dataclasses
 
+    check_not_input(dst, [src])
     payload = load_checkpoint(src, full=True)
     meta = payload["meta"]
     meta = dataclasses.replace(meta, extra={**meta.extra, **(notes or {})})
