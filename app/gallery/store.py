@@ -443,11 +443,14 @@ def _read_export(path: Path) -> tuple[list[dict[str, Any]], str]:
         raise UserError(f"gallery export not found: {path}")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:   # ValueError: bad JSON/UTF-8/huge ints
         raise UserError(f"{path} is not a gallery export ({type(exc).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise UserError(f"{path} is not an ACLNet Live gallery export")
-    if int(document.get("version", 0)) > SCHEMA_VERSION:
+    version = document.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise UserError(f"{path}: 'version' must be an integer, got {version!r}")
+    if version > SCHEMA_VERSION:
         raise UserError(f"{path} was exported by a newer ACLNet Live (format {document.get('version')})")
     persons = document.get("persons")
     model_id = document.get("model_id") or ""
