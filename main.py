@@ -123,6 +123,10 @@ def run_eval(args: argparse.Namespace) -> int:
     from aclnet_core.eval.evaluate import evaluate
 
     weights = args.weights
+    if args.out is not None:
+        from aclnet_core.io_utils import check_output_dir
+
+        check_output_dir(args.out)          # before minutes of evaluation
     kind = args.kind or (_guess_kind(args.data) if args.data else None)    # --data is not the stored kind's
     overrides = {"path": args.data, "kind": kind, "layout": args.layout}
     if args.option:

@@ -134,3 +134,17 @@ def check_not_input(output: str | Path, inputs: Iterable[str | Path | None], fla
             pass
         if same or out.expanduser().resolve() == src.expanduser().resolve():
             raise UserError(f"refusing to write {out}: it is the input {src} (choose another {flag})")
+
+
+def check_output_dir(folder: str | Path) -> None:
+    """Create `folder` if needed and prove a file can be written in it; a one-line UserError otherwise (a file in
+    the way, a read-only place). Call it before long work whose results go there."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"cannot write into {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write into {folder}: {exc.strerror or exc}") from None
