@@ -72,6 +72,7 @@ TRAIN = ["train", "--data", "{tiny.pkl}", "--layout", "kinect20", "--train-split
 CASES = [
     ("main", ["bogus"], "invalid choice"),
     ("gui", ["gui", "{missing.mp4}"], "not found"),
+    ("gui", ["gui", "synthetic:abc"], "seed"),
     # annotate
     ("annotate", ["annotate", "synthetic:abc"], "seed"),
     ("annotate", ["annotate", "synthetic:-1"], "seed"),
