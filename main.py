@@ -59,8 +59,21 @@ def add_train_parser(sub) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from aclnet_core.train.config import load_config
     from aclnet_core.train.trainer import Trainer
+
+    cfg = train_config(args)
+    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
+    result = trainer.fit()
+    if trainer.dist.is_main:
+        print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
+              f"{result.seconds / 60:.1f} min; checkpoints in {result.run_dir}")
+    return 0
+
+
+def train_config(args: argparse.Namespace):
+    """The TrainConfig of a `train` command line: the config file, the flags, then --set overrides. --data without
+    --kind gives the data's own kind, and a config template's options of another kind are dropped."""
+    from aclnet_core.train.config import load_config
 
     mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
                "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
@@ -80,12 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
         if dropped:
             print(f"note: {cfg.data.kind} data: dropped the config's {template.data.kind} options "
                   f"({', '.join(dropped)})", file=sys.stderr)
-    trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
-    result = trainer.fit()
-    if trainer.dist.is_main:
-        print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
-              f"{result.seconds / 60:.1f} min; checkpoints in {result.run_dir}")
-    return 0
+    return cfg
 
 
 def _guess_kind(path: str) -> str:
