@@ -10,11 +10,14 @@ import json
 import sys
 from pathlib import Path
 
-from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg, source_seconds
+from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg
 from aclnet_core.errors import UserError
 
 BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
                   "erases a person's data from it.")
+
+
+_walk_seconds = finite_float(0.0, 3600.0, lo_open=True)    # a walk of up to an hour
 
 
 def _common(dest: str = "gallery") -> argparse.ArgumentParser:
@@ -43,7 +46,7 @@ def add_gallery_parser(subparsers) -> None:
                        "camera index) and store them under NAME. Enrolling an existing name adds templates.")
     e.add_argument("name")
     e.add_argument("source", type=source_arg)
-    e.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N",
+    e.add_argument("--seconds", type=_walk_seconds, default=10.0, metavar="N",
                    help="seconds of walking to use (default 10)")
     e.add_argument("--per-template", type=int_range(0, 100_000), default=8, metavar="W",
                    help="windows per template; a long walk gives several templates (default 8, 0 = one)")
@@ -54,7 +57,7 @@ def add_gallery_parser(subparsers) -> None:
     i = sub.add_parser("identify", parents=[common], help="who is walking in a clip",
                        description="Match the person walking in SOURCE against the gallery.")
     i.add_argument("source", type=source_arg)
-    i.add_argument("--seconds", type=source_seconds, default=10.0, metavar="N", help="seconds to watch (default 10)")
+    i.add_argument("--seconds", type=_walk_seconds, default=10.0, metavar="N", help="seconds to watch (default 10)")
     i.add_argument("--threshold", type=finite_float(-1.0, 1.0),
                    help="open-set cosine threshold, -1..1 (default: the model's calibrated one)")
     i.add_argument("--json", action="store_true")
