@@ -134,3 +134,16 @@ def test_rng_state_round_trips_weights_only(tmp_path):
     expected = (random.random(), np.random.normal(), torch.rand(1).item())
     restore_rng(torch.load(tmp_path / "rng.pt", weights_only=True)["rng"])
     assert (random.random(), np.random.normal(), torch.rand(1).item()) == expected
+
+
+def test_older_checkpoints_with_numpy_rng_state_still_load(tmp_path):
+    """Training checkpoints written before the RNG states were plain types hold numpy's state as an array."""
+    from aclnet_core.train.state import restore_rng
+
+    state = {"python": __import__("random").getstate(), "numpy": np.random.get_state(),
+             "torch": torch.get_rng_state()}
+    torch.save({"rng": state}, tmp_path / "old.pt")
+    loaded = load_torch_file(tmp_path / "old.pt")["rng"]
+    expected = np.random.normal()
+    restore_rng(loaded)
+    assert np.random.normal() == expected
