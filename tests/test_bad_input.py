@@ -115,6 +115,7 @@ CASES = [
     ("export", ["export", "{model.pt}", "--format", "checkpoint", "-o", "{model.pt}"], "refusing to write"),
     ("export", ["export", "{model.pt}", "-o", "{model.pt}"], "refusing to write"),
     ("export", ["export", "{model.pt}"], "exists"),                   # model.onnx is there: not replaced
+    ("export", ["export", "{model.pt}", "--format", "tensorrt"], "model.onnx exists"),   # its ONNX step neither
     ("export", ["export", "{model.pt}", "--opset", "99"], "--opset"),
     ("export", ["export", "{model.pt}", "--max-batch", "0"], "--max-batch"),
     ("export", ["export", "{missing.pt}", "-o", "{x.onnx}"], "not found"),

@@ -113,8 +113,10 @@ def _check_output(args: argparse.Namespace, checkpoint: Path) -> None:
     check_not_input(out, [checkpoint])
     if args.format == "tensorrt":
         check_not_input(out.with_suffix(".onnx"), [checkpoint])
-    if not args.output and out.exists():
-        raise UserError(f"{out} exists: pass -o to choose the output (-o {out} replaces it)")
+    if not args.output:
+        for default in (out, out.with_suffix(".onnx")) if args.format == "tensorrt" else (out,):
+            if default.exists():
+                raise UserError(f"{default} exists: pass -o to choose the output (-o {out} replaces it)")
 
 
 def _note_value(text: str):
