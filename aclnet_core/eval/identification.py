@@ -15,7 +15,6 @@ Usage: `python -m aclnet_core.eval.identification CKPT --gallery-split train --p
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -324,7 +323,9 @@ def write_threshold(ckpt: str | Path, result: IdentificationResult) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.identification",
+    from aclnet_core.cli_types import OneLineArgumentParser, finite_float, int_range
+
+    parser = OneLineArgumentParser(prog="python -m aclnet_core.eval.identification",
                                      description="Gait identification metrics of a checkpoint: rank-1/5, mAP, "
                                      "TAR@FAR (gallery split vs probe split).")
     parser.add_argument("checkpoint", type=Path)
@@ -332,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-split", default="val")
     parser.add_argument("--data", help="dataset path (default: the checkpoint's)")
     parser.add_argument("--kind", help="dataset kind (default: the checkpoint's)")
-    parser.add_argument("--clips", type=int, default=1)
-    parser.add_argument("--far", type=float, default=0.01)
+    parser.add_argument("--clips", type=int_range(1, 1000), default=1)
+    parser.add_argument("--far", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True), default=0.01)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-threshold", action="store_true",

@@ -15,7 +15,6 @@ Usage: `python -m aclnet_core.eval.identity_baselines --kind nw_ucla --data ../s
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -93,7 +92,9 @@ def evaluate_baseline(data, kind: str, gallery_split: str, probe_split: str, far
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.identity_baselines",
+    from aclnet_core.cli_types import OneLineArgumentParser
+
+    parser = OneLineArgumentParser(prog="python -m aclnet_core.eval.identity_baselines",
                                      description="Nearest-neighbour identity baselines from hand-crafted features "
                                      "(bone lengths, mean pose): the floor a gait model must clear.")
     parser.add_argument("--data", default="", help="dataset path")
