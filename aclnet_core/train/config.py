@@ -145,7 +145,15 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
 
 
 def config_from_dict(d: dict[str, Any]) -> TrainConfig:
-    return _build(TrainConfig, d, "")
+    """The TrainConfig stored in a checkpoint (range-checked like a YAML file)."""
+    from aclnet_core.train.config_checks import check_config
+
+    try:
+        cfg = _build(TrainConfig, d, "")
+    except TypeError as exc:
+        raise UserError(f"invalid stored config: {exc}") from None
+    check_config(cfg)
+    return cfg
 
 
 def replace(cfg: TrainConfig, **changes: Any) -> TrainConfig:
