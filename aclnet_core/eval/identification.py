@@ -15,6 +15,7 @@ Usage: `python -m aclnet_core.eval.identification CKPT --gallery-split train --p
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -342,7 +343,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="override a data option of the checkpoint's config, e.g. --option "
                              "eval_identities=[256,320] for synthetic identities never used before")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="unpickle any object in a .pkl dataset (only for files you trust; default: numpy data only)")
     args = parser.parse_args(argv)
+    from aclnet_core.safe_load import trusting_pickles
+
+    with trusting_pickles(args.trust_pickle):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         from aclnet_core.train.config import apply_overrides
 
