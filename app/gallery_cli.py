@@ -119,10 +119,16 @@ def _runtime(args: argparse.Namespace):
     return open_gait_runtime(args.gait_model, args.backend)
 
 
-def _collect(args: argparse.Namespace, runtime):
-    from app.gallery.enrol import collect_from_runtime, open_clipped_source
+def _open_source(args: argparse.Namespace):
+    from app.gallery.enrol import open_clipped_source
 
-    source = open_clipped_source(args.source, args.start, args.seconds)
+    return open_clipped_source(args.source, args.start, args.seconds)
+
+
+def _collect(args: argparse.Namespace, runtime, source=None):
+    from app.gallery.enrol import collect_from_runtime
+
+    source = source if source is not None else _open_source(args)
     collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds))
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -141,11 +147,16 @@ def run_enroll(args: argparse.Namespace) -> int:
 
     name = check_name(args.name)
     runtime = _runtime(args)
-    with _open(args) as store:       # fail fast on a bad gallery or the wrong model before minutes of video
-        store.check_model(runtime.meta.model_id)
-        if args.new and name in store:
-            raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
-    collection = _collect(args, runtime)
+    source = _open_source(args)      # a missing source fails before a gallery is created
+    try:
+        with _open(args) as store:   # fail fast on a bad gallery or the wrong model before minutes of video
+            store.check_model(runtime.meta.model_id)
+            if args.new and name in store:
+                raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
+    except BaseException:
+        source.close()
+        raise
+    collection = _collect(args, runtime, source)
     model_id = runtime.meta.model_id
     templates = split_into_templates(np.stack(collection.embeddings), args.per_template)
     with _open(args) as store:

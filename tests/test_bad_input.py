@@ -228,3 +228,13 @@ def test_bad_input_as_a_process(workdir, argv):
 def test_gallery_import_of_huge_version_is_json_parsable():
     """The file of the 1e999 case is valid JSON whose version parses to infinity (OverflowError before)."""
     assert json.loads('{"version": 1e999}')["version"] == float("inf")
+
+
+def test_enrol_from_a_missing_source_creates_no_gallery(workdir, capsys):
+    gallery = workdir / "new.sqlite"
+    argv = ["gallery", "--gallery", str(gallery), "enroll", "ann", str(workdir / "missing.mp4"),
+            "--backend", "onnxruntime-cpu"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and "missing.mp4" in err, err
+    assert not gallery.exists()
