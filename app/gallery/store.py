@@ -25,7 +25,8 @@ from typing import Any, Self
 import numpy as np
 
 from aclnet_core.errors import UserError
-from aclnet_core.io_utils import atomic_write
+from aclnet_core.io_utils import atomic_write, check_not_input
+from app.gallery.gallery_file import check_gallery_file, create_gallery_file
 
 __all__ = ["EXPORT_FORMAT", "SCHEMA_VERSION", "GalleryStore", "PersonRecord", "TemplateRecord", "check_name"]
 
@@ -123,7 +124,8 @@ class GalleryStore:
         if not self.path.exists():
             if not create:
                 raise UserError(f"gallery not found: {self.path}")
-            self._create_file()
+            create_gallery_file(self.path, _SCHEMA, SCHEMA_VERSION, FILE_MODE)
+        check_gallery_file(self.path, SCHEMA_VERSION)     # read-only: a foreign file is refused unchanged
         self._lock = threading.RLock()
         self._own_changes = 0
         try:
@@ -140,19 +142,6 @@ class GalleryStore:
         self._secure_sidecars()
 
     # ------------------------------------------------------------------------------------------ set-up
-    def _create_file(self) -> None:
-        """Create the empty database file with mode 0600 before SQLite writes a byte."""
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            os.close(fd)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise UserError(f"cannot create gallery {self.path}: {exc.strerror or exc}") from None
-        _private(self.path)
-
     def _configure(self, timeout: float) -> None:
         c = self._conn
         _private(self.path)
@@ -378,6 +367,7 @@ class GalleryStore:
     # ------------------------------------------------------------------------------------ export/import
     def export(self, path: str | os.PathLike) -> int:
         """Write every person and template to a JSON file (atomically, mode 0600); returns the person count."""
+        check_not_input(path, [self.path], flag="export file")
         with self._read() as c:
             model_id = c.execute("SELECT value FROM settings WHERE key = 'model_id'").fetchone()
             people = c.execute("SELECT id, name, created_at, updated_at FROM persons ORDER BY id").fetchall()
@@ -453,11 +443,14 @@ def _read_export(path: Path) -> tuple[list[dict[str, Any]], str]:
         raise UserError(f"gallery export not found: {path}")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:   # ValueError: bad JSON/UTF-8/huge ints
         raise UserError(f"{path} is not a gallery export ({type(exc).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise UserError(f"{path} is not an ACLNet Live gallery export")
-    if int(document.get("version", 0)) > SCHEMA_VERSION:
+    version = document.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise UserError(f"{path}: 'version' must be an integer, got {version!r}")
+    if version > SCHEMA_VERSION:
         raise UserError(f"{path} was exported by a newer ACLNet Live (format {document.get('version')})")
     persons = document.get("persons")
     model_id = document.get("model_id") or ""
