@@ -100,9 +100,27 @@ def _guess_kind(path: str) -> str:
     p = Path(path)
     if p.suffix == ".pkl":
         return "pyskl"
+    if p.is_dir() and _is_mocap_folder(p):
+        return "mocap"
     if p.is_dir() and any(p.glob("*.npz")):
         return "recordings"
     return "nw_ucla" if p.is_dir() else "pyskl"
+
+
+def _is_mocap_folder(p: Path) -> bool:
+    """Motion capture: a manifest.csv, BVH files, or .npz trials holding 'joints' and 'joint_names'."""
+    if (p / "manifest.csv").is_file() or next(p.rglob("*.bvh"), None) is not None:
+        return True
+    first = next(p.rglob("*.npz"), None)
+    if first is None:
+        return False
+    try:
+        import numpy as np
+
+        with np.load(first, allow_pickle=False) as data:
+            return {"joints", "joint_names"} <= set(data.files)
+    except (OSError, ValueError):
+        return False
 
 
 def add_eval_parser(sub) -> None:
