@@ -533,14 +533,19 @@ class LoopingSource(Source):
 
 
 def open_source(spec: str | int, size: tuple[int, int] | None = None, **kwargs) -> Source:
-    """A source from a command-line string: a camera index ('0'), a stream URL, 'synthetic[:SEED]', a skeleton
-    recording (.npz), an image, or a video file. The source is opened (so bad input fails here)."""
+    """A source from a command-line string: a camera index ('0'), a stream URL, 'demo' (the shipped clip),
+    'synthetic[:SEED]' (the generated stream), a skeleton recording (.npz), an image, or a video file.
+    The source is opened (so bad input fails here)."""
     text = str(spec).strip()
     if isinstance(spec, int) or re.fullmatch(r"\d{1,2}", text):
         source: Source = CaptureSource(int(text), size=size, fps=kwargs.get("fps"))
     elif text.lower().startswith(STREAM_SCHEMES):
         source = CaptureSource(text, size=size)
-    elif text.lower() in ("synthetic", "demo") or text.lower().startswith("synthetic:"):
+    elif text.lower() == "demo":
+        from app.demo import demo_clip_path
+
+        source = VideoFileSource(demo_clip_path(), size=size)
+    elif text.lower() == "synthetic" or text.lower().startswith("synthetic:"):
         seed = int(text.split(":", 1)[1]) if ":" in text else 0
         source = SyntheticSource(seed=seed, size=size, fps=kwargs.get("fps") or 30.0,
                                  max_frames=kwargs.get("max_frames"), realtime=kwargs.get("realtime", False))

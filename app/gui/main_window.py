@@ -58,7 +58,7 @@ class _Session:
 
 
 class MainWindow(QMainWindow):
-    """`source`: what to show first (default: the first camera found, else the demo stream).
+    """`source`: what to show first (default: the first camera found, else the demo clip, looped).
 
     `pose_factory` replaces the MediaPipe pose stage (tests); `probe_cameras=False` skips the camera probe.
     """
@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
         for text, slot, shortcut in (("Open video…", self.source_picker.browse_file, QKeySequence.StandardKey.Open),
                                      ("Open recording…", self.source_picker.browse_recording, None),
                                      ("Open stream URL…", self.source_picker.ask_url, None),
-                                     ("Demo stream", lambda: self.start_source(SourceSpec.demo()), None),
+                                     ("Demo clip", lambda: self.start_source(SourceSpec.demo()), None),
+                                     ("Synthetic stream", lambda: self.start_source(SourceSpec.synthetic()), None),
                                      ("Export annotated video…", self.open_export_dialog, None),
                                      ("Quit", self.close, QKeySequence.StandardKey.Quit)):
             action = QAction(text, self)
@@ -352,6 +353,9 @@ class MainWindow(QMainWindow):
         self.session.running = False
         if self.recorder is not None:
             self.stop_recording()
+        if ended and self.session.spec.loops:  # the demo clip plays again from the start
+            self.start_source(self.session.spec, 0.0)
+            return
         if self.session.spec.seekable:
             self.controls.set_playing(False)
             if ended:
@@ -623,7 +627,7 @@ class MainWindow(QMainWindow):
         from app.gui.exporter import ExportJob
 
         session = self.session
-        if session is None or session.spec.kind != "file":
+        if session is None or session.spec.path is None:
             self.show_error("export needs a video file: open one first")
             return None
         if self.export_dialog is not None and self.export_dialog.running:
@@ -632,9 +636,9 @@ class MainWindow(QMainWindow):
         spec, settings = session.spec, self.settings
 
         def make_job(output: Path, write_json: bool) -> ExportJob:
-            return ExportJob(spec.value, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            return ExportJob(spec.path, output, settings, self.models, self.gallery, self.pose_factory, write_json)
 
-        dialog = ExportDialog(spec.value, make_job, parent=self)
+        dialog = ExportDialog(spec.path, make_job, parent=self)
         self.export_dialog = dialog
         dialog.open()
         return dialog
