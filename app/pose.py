@@ -123,14 +123,16 @@ class PoseEstimator:
             min_pose_presence_confidence=options.min_pose_presence_confidence,
             min_tracking_confidence=options.min_tracking_confidence,
         )
+        self._task_options = task_options
+        self._vision = vision
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
         except (RuntimeError, ValueError) as exc:
             raise UserError(f"cannot load pose model {options.model}: {exc}") from None
+        self._image_landmarker = None  # IMAGE mode, made on first use (stills and re-detection)
         self._last_ms = -1
 
-    def detect(self, frame: Frame) -> PoseResult:
-        """Pose of every plausible person in a BGR frame (timestamps must increase; equal ones are nudged)."""
+    def _rgb(self, frame: Frame):
         import cv2
 
         image = frame.image
@@ -142,9 +144,29 @@ class PoseEstimator:
             scale = limit / max(h, w)
             image = cv2.resize(image, (max(2, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA)
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), (w, h)
+
+    def detect(self, frame: Frame) -> PoseResult:
+        """Pose of every plausible person in a BGR frame (VIDEO mode: it follows the people it found; timestamps
+        must increase, equal ones are nudged)."""
+        image, size = self._rgb(frame)
         t_ms = max(round(frame.timestamp * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
-        result = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), t_ms)
+        return self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
+
+    def detect_still(self, frame: Frame) -> PoseResult:
+        """Pose of every plausible person in a frame on its own (IMAGE mode: a fresh person detection, no memory
+        of earlier frames): for photos, paused frames, the first frame after a seek, and re-detection."""
+        if self._image_landmarker is None:
+            from dataclasses import replace as _replace
+
+            still_options = _replace(self._task_options, running_mode=self._vision.RunningMode.IMAGE)
+            self._image_landmarker = self._vision.PoseLandmarker.create_from_options(still_options)
+        image, size = self._rgb(frame)
+        return self._collect(frame, self._image_landmarker.detect(image), size)
+
+    def _collect(self, frame: Frame, result, size: tuple[int, int]) -> PoseResult:
+        w, h = size
         skeletons, rejected = [], 0
         for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
             xyz, vis, pres = _landmark_array(image_lms)
@@ -157,9 +179,11 @@ class PoseEstimator:
         return PoseResult(frame.index, frame.timestamp, skeletons, rejected)
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        for name in ("_landmarker", "_image_landmarker"):
+            landmarker = getattr(self, name, None)
+            if landmarker is not None:
+                landmarker.close()
+                setattr(self, name, None)
 
     def __enter__(self) -> Self:
         return self

@@ -172,6 +172,12 @@ class VideoFileSource(Source):
                 self._first = av_frame
                 break
 
+    def preview(self) -> np.ndarray | None:
+        """The image of the frame playback starts with (BGR), without consuming it; None once playing."""
+        if self._first is None:
+            return None
+        return _resize(self._first.to_ndarray(format="bgr24"), self.target_size)
+
     def _decode(self):
         import av
 

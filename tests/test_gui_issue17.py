@@ -76,3 +76,104 @@ def test_annotate_demo_uses_the_shipped_clip_and_synthetic_keeps_its_truth(tmp_p
                                            "synthetic.mp4", "--no-progress"])
     assert args.func(args) == 0
     assert "truth" in json.loads((tmp_path / "synthetic.json").read_text())
+
+
+# ------------------------------------------------------------------------------------------------ playback
+class SlowPose(ReplayPose):
+    """The replayed pose, `delay` seconds per frame (a pose model slower than the video)."""
+
+    def __init__(self, skeletons, delay: float) -> None:
+        super().__init__(skeletons)
+        self.delay = delay
+
+    def detect(self, frame):
+        time.sleep(self.delay)
+        return super().detect(frame)
+
+
+def open_paused_video(qtbot, make_window, person_video, pose_factory=None) -> MainWindow:
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=pose_factory or replay_pose_factory(skeletons))
+    qtbot.waitUntil(lambda: window.session_info is not None and window.last_view is not None, timeout=WAIT_MS)
+    window.controls.play_button.click()  # pause
+    assert not window.controls.playing
+    return window
+
+
+def test_seek_while_paused_stays_there_shows_the_person_and_play_continues_from_it(qtbot, make_window, person_video):
+    window = open_paused_video(qtbot, make_window, person_video)
+    duration = window.session_info.duration
+    window.seek(1.6)
+    assert "--:--" not in window.controls.time_label.text()  # the duration stays while the file reopens
+    qtbot.waitUntil(lambda: (shown_position(window) or 0) >= 1.55, timeout=WAIT_MS)
+    qtbot.wait(800)  # long after any queued seek of the slider
+    assert shown_position(window) == pytest.approx(1.6, abs=0.05)
+    assert window.session.control.paused and not window.controls.playing
+    assert window.controls.slider.value() == 16
+    assert window.controls.time_label.text().endswith(f"/ 00:0{duration:.1f}")
+    assert "paused" in window.statusBar().currentMessage() and "playing" not in window.statusBar().currentMessage()
+    # the paused frame shows its person (skeleton, id), and the scores panel names them
+    assert window.last_view.result.tracks, "the shown frame has no skeleton"
+    assert "No person in view" not in window.scores_panel.title.text()
+    # play: it goes on from 1.6 s, not from the start
+    window.set_speed(0.25)
+    window.controls.play_button.click()
+    assert "playing" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: shown_position(window) > 1.62, timeout=WAIT_MS)
+    assert 1.6 < shown_position(window) < 2.0
+
+
+def test_clicking_the_seek_bar_jumps_to_the_click(qtbot, make_window, person_video):
+    window = open_paused_video(qtbot, make_window, person_video)
+    slider = window.controls.slider
+    qtbot.waitUntil(lambda: slider.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(int(slider.width() * 0.8), slider.height() // 2))
+    target = slider.value() / 10
+    assert target > 1.6  # near 80 % of 2.56 s, not one page step (1 s) from the start
+    qtbot.waitUntil(lambda: shown_position(window) is not None and abs(shown_position(window) - target) < 0.06,
+                    timeout=WAIT_MS)
+
+
+def test_one_x_keeps_to_the_clock_by_dropping_frames_and_counts_them(qtbot, make_window, person_video):
+    """A pose stage at ~10 fps on a 25 fps video: 1× still advances one second per second; the drops are shown."""
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=lambda options: SlowPose(skeletons, 0.1))
+    qtbot.waitUntil(lambda: (shown_position(window) or 0) > 0.1, timeout=WAIT_MS)
+    t0, p0 = time.perf_counter(), shown_position(window)
+    qtbot.wait(1200)
+    advanced, elapsed = shown_position(window) - p0, time.perf_counter() - t0
+    assert advanced > 0.75 * elapsed, f"{advanced:.2f} s of video in {elapsed:.2f} s at 1x"
+    qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT_MS)
+    dropped = int(window.stats_panel.text("dropped"))
+    assert dropped > 0
+    assert window.session.worker is not None
+
+
+def test_max_speed_plays_every_frame(qtbot, make_window, person_video):
+    video, skeletons = person_video
+    pose = SlowPose(skeletons, 0.01)
+    window = make_window(source=SourceSpec.parse(video), pose_factory=lambda options: pose)
+    window.set_speed(0.0)
+    qtbot.waitUntil(lambda: window.session_info is not None and not window.session.running, timeout=WAIT_MS)
+    assert pose.calls == VIDEO_FRAMES and window.stats_panel.text("dropped") == "0"
+
+
+def test_first_frame_shows_within_2_s_while_the_models_load(qtbot, make_window, person_video):
+    video, skeletons = person_video
+    window = make_window(pose_factory=replay_pose_factory(skeletons))
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    load = window.models.load
+
+    def slow_load(settings):
+        time.sleep(4.0)
+        return load(settings)
+
+    window.models.load = slow_load
+    started = time.perf_counter()
+    window.start_source(SourceSpec.parse(video))
+    qtbot.waitUntil(lambda: window.last_view is not None, timeout=WAIT_MS)
+    assert time.perf_counter() - started < 2.0 and window.session_info is None  # still loading
+    assert window.last_view.result.frame.size == (320, 240) and window.video.image is not None
+    assert "Loading" in window.scores_panel.title.text()
+    qtbot.waitUntil(lambda: window.last_view is not None and bool(window.last_view.result.tracks), timeout=WAIT_MS)
+    assert window.last_view.position < 0.1  # the first frame itself, with its person

@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         if self.recorder is not None:
             self.stop_recording()
         same_source = self.session is not None and self.session.spec == spec
+        known_duration = self.session_info.duration if same_source and self.session_info is not None else None
         self._retire_session()
         control = PlaybackControl(speed=self.controls.current_speed(), paused=paused)
         worker = PipelineWorker(spec, self.settings, self.models, self.gallery, self.tap, control, start,
@@ -237,7 +238,7 @@ class MainWindow(QMainWindow):
         self.last_view = None
         self._position = start
         self.source_picker.show_spec(spec)
-        self.controls.set_mode(spec.seekable, None)
+        self.controls.set_mode(spec.seekable, known_duration)  # a seek keeps the duration it knows
         self.controls.set_position(start)
         self.controls.set_playing(not paused)
         self.controls.set_running(True)
@@ -313,8 +314,19 @@ class MainWindow(QMainWindow):
             self.gallery_panel.set_enrol_enabled(True)
         else:
             self.gallery_panel.set_enrol_enabled(False, "enrolment needs the gait model and a gallery (Settings)")
-        text = "; ".join(info.messages) if info.messages else f"playing {info.spec.label}"
+        text = "; ".join(info.messages) if info.messages else self._play_state_text()
         self.statusBar().showMessage(text, 0 if info.messages else 5000)
+
+    def _play_state_text(self) -> str:
+        """'playing X' or 'paused X (at 00:04.0)', as the controls show it."""
+        session = self.session
+        if session is None:
+            return "stopped"
+        if session.spec.seekable and session.control.paused:
+            from app.gui.controls import format_time
+
+            return f"paused {session.spec.label} at {format_time(self._position)}"
+        return f"playing {session.spec.label}"
 
     def _on_frame(self, session_id: int, view: FrameView) -> None:
         if self._is_current(session_id):
@@ -390,6 +402,7 @@ class MainWindow(QMainWindow):
             return
         if session.running:
             session.control.set_paused(not play)
+            self.statusBar().showMessage(self._play_state_text(), 5000)
         elif play:  # the file ended: play again from the start (or where the user sought to)
             duration = self.session_info.duration if self.session_info else None
             start = 0.0 if duration is None or self._position >= duration - 0.2 else self._position
@@ -438,6 +451,9 @@ class MainWindow(QMainWindow):
         return min(ids) if ids else None
 
     def _update_scores(self) -> None:
+        if self.last_view is not None and self.last_view.preview:
+            self.scores_panel.show_waiting("Loading the models…")
+            return
         track = self.shown_track()
         prediction = self.last_view.result.predictions.get(track) if (self.last_view and track is not None) else None
         self.scores_panel.show_prediction(track, prediction)

@@ -33,6 +33,13 @@ class ScoresPanel(QWidget):
         layout.addStretch(1)
         self.show_prediction(None, None)
 
+    def show_waiting(self, text: str) -> None:
+        """A line instead of scores (the models are loading)."""
+        self.title.setText(text)
+        for name, bar in zip(self.names, self.bars):
+            name.setVisible(False)
+            bar.setVisible(False)
+
     def show_prediction(self, track_id: int | None, prediction: Prediction | None) -> None:
         """Bars for `prediction.top_k` (probabilities of the last window); empty without a prediction."""
         if track_id is None:
