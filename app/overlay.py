@@ -7,10 +7,13 @@ annotator half of the annotator / sink split). Everything draws in place on a ui
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import cv2
 import numpy as np
+
+from app.records import NO_ACTION as _NO_ACTION
 
 # A colour-blind-friendly palette (BGR), indexed by track id.
 TRACK_PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
@@ -26,7 +29,29 @@ TRACK_PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
     (255, 255, 255),
 )
 DEFAULT_MIN_VISIBILITY = 0.5
-NO_ACTION = "no action"
+NO_ACTION = _NO_ACTION  # one spelling everywhere (video, panels, timelines): the model's own "nothing" label
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What is shown for one person: the smoothed label (or NO_ACTION) with its score, and the identity.
+
+    The video caption and the GUI's Scores panel both show this, so they never disagree.
+    """
+
+    label: str
+    score: float | None  # the smoothed probability of `label`; None for NO_ACTION below the threshold
+    identity: str | None = None
+
+
+def decide(prediction) -> Decision:
+    """The decision of an app.records.Prediction (label below the threshold → NO_ACTION, no score)."""
+    identity = prediction.identity
+    if identity is None and prediction.identity_score is not None:
+        identity = "unknown"
+    if prediction.label is None:
+        return Decision(NO_ACTION, None, identity)
+    return Decision(prediction.label, float(prediction.score), identity)
 
 
 def track_color(track_id: int | None) -> tuple[int, int, int]:
@@ -189,12 +214,10 @@ def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33
         prediction = result.predictions.get(tracked.track_id)
         label = score = identity = None
         if prediction is not None:
-            label, score = prediction.label, prediction.score
-            if label is None:  # below the threshold: say so rather than show a guess
-                label, score = (f"({prediction.raw_label})", prediction.raw_score) if show_raw_label else (NO_ACTION, None)
-            identity = prediction.identity
-            if identity is None and prediction.identity_score is not None:
-                identity = "unknown"
+            decision = decide(prediction)
+            label, score, identity = decision.label, decision.score, decision.identity
+            if prediction.label is None and show_raw_label:  # below the threshold: the guess, in brackets
+                label, score = f"({prediction.raw_label})", prediction.raw_score
         box = tracked.box if tracked.box is not None else skeleton_box(pixels, skeleton.visibility)
         if box is not None:
             draw_track_label(image, box, tracked.track_id, label, score, identity, color=color)

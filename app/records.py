@@ -103,7 +103,7 @@ class Prediction:
     track_id: int
     label: str | None  # smoothed label; None = no action (below threshold) or not yet known
     score: float
-    top_k: list[tuple[str, float]] = field(default_factory=list)
+    top_k: list[tuple[str, float]] = field(default_factory=list)  # smoothed probabilities (what `label` uses)
     raw_label: str | None = None
     raw_score: float = 0.0
     embedding: np.ndarray | None = None

@@ -177,3 +177,35 @@ def test_first_frame_shows_within_2_s_while_the_models_load(qtbot, make_window, 
     assert "Loading" in window.scores_panel.title.text()
     qtbot.waitUntil(lambda: window.last_view is not None and bool(window.last_view.result.tracks), timeout=WAIT_MS)
     assert window.last_view.position < 0.1  # the first frame itself, with its person
+
+
+# ------------------------------------------------------------------------------------------------ one decision
+def test_video_caption_and_scores_panel_show_one_decision(qtbot, make_window):
+    """Frame after frame, the Scores panel says what the video caption says (same words, same score), and its
+    bars are what that decision is based on: nothing at or above the threshold when it shows no_action."""
+    from app.overlay import NO_ACTION
+    from app.records import NO_ACTION as MODEL_NO_ACTION
+
+    assert NO_ACTION == MODEL_NO_ACTION  # one spelling
+    window = make_window()
+    threshold = window.settings.label_threshold
+    checked = 0
+    deadline = time.monotonic() + 15
+    while checked < 25 and time.monotonic() < deadline:
+        qtbot.wait(60)
+        view = window.last_view
+        track = window.shown_track()
+        prediction = view.result.predictions.get(track) if view is not None and track is not None else None
+        if prediction is None:
+            continue
+        window._update_scores()
+        title, bars = window.scores_panel.title.text(), window.scores_panel.shown()
+        shown_label = prediction.label or NO_ACTION
+        assert f"#{track} {shown_label}" in title, (title, prediction)
+        if prediction.label is None:
+            assert all(score < threshold for _, score in bars), (title, bars)
+        else:
+            assert f"{prediction.score:.2f}" in title
+            assert dict(bars).get(prediction.label) == pytest.approx(prediction.score, abs=1e-3), (title, bars)
+        checked += 1
+    assert checked >= 10

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from app.overlay import decide, format_track_caption
 from app.records import Prediction
+
+
+def astuple_decision(decision) -> tuple:
+    """(label, score, identity) for format_track_caption."""
+    return decision.label, decision.score, decision.identity
 
 MAX_ROWS = 5
 
@@ -41,13 +47,14 @@ class ScoresPanel(QWidget):
             bar.setVisible(False)
 
     def show_prediction(self, track_id: int | None, prediction: Prediction | None) -> None:
-        """Bars for `prediction.top_k` (probabilities of the last window); empty without a prediction."""
+        """The decision shown on the video (app.overlay.decide, same words and score) over bars of
+        `prediction.top_k` (the smoothed probabilities it is based on); empty without a prediction."""
         if track_id is None:
             self.title.setText("No person in view")
+        elif prediction is None:
+            self.title.setText(f"#{track_id}: waiting for a full window…")
         else:
-            label = prediction.label if prediction is not None and prediction.label else "no action"
-            who = f" — {prediction.identity}" if prediction is not None and prediction.identity else ""
-            self.title.setText(f"Person #{track_id}{who}: {label}")
+            self.title.setText(format_track_caption(track_id, *astuple_decision(decide(prediction))))
         top_k = list(prediction.top_k) if prediction is not None else []
         for i, (name, bar) in enumerate(zip(self.names, self.bars)):
             shown = i < len(top_k)
