@@ -40,7 +40,8 @@ def _positive_float(text: str) -> float:
 def _add_pose_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("pose")
     group.add_argument("--pose-model", default="full", help="'lite', 'full' (default) or a .task file")
-    group.add_argument("--num-poses", type=int, default=1, help="most people per frame (default 1)")
+    group.add_argument("--num-poses", type=int, default=2, help="most people per frame (default 2; 1 uses MediaPipe's "
+                       "VIDEO mode, which follows one person; more detect afresh each frame and track)")
 
 
 def _pose_options(args: argparse.Namespace):

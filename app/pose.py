@@ -56,6 +56,10 @@ class PoseOptions:
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
+    # 'video': MediaPipe VIDEO mode (it follows the people it found first and finds no one else: one person);
+    # 'image': a fresh detection every frame (finds newcomers, the tracker keeps the ids);
+    # 'auto': 'video' for one person, 'image' for several.
+    mode: str = "auto"
     plausibility: PlausibilityOptions = field(default_factory=PlausibilityOptions)
 
 
@@ -113,6 +117,8 @@ class PoseEstimator:
 
         if options.num_poses < 1:
             raise UserError("num_poses must be at least 1")
+        if options.mode not in ("auto", "video", "image"):
+            raise UserError(f"unknown pose mode {options.mode!r} (auto, video or image)")
         self.options = options
         self._mp = mp
         task_options = vision.PoseLandmarkerOptions(
@@ -146,9 +152,17 @@ class PoseEstimator:
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), (w, h)
 
+    @property
+    def mode(self) -> str:
+        if self.options.mode in ("video", "image"):
+            return self.options.mode
+        return "video" if self.options.num_poses <= 1 else "image"
+
     def detect(self, frame: Frame) -> PoseResult:
-        """Pose of every plausible person in a BGR frame (VIDEO mode: it follows the people it found; timestamps
-        must increase, equal ones are nudged)."""
+        """Pose of every plausible person in a BGR frame. VIDEO mode follows the people it found (timestamps
+        must increase, equal ones are nudged); IMAGE mode (several people) detects afresh each frame."""
+        if self.mode == "image":
+            return self.detect_still(frame)
         image, size = self._rgb(frame)
         t_ms = max(round(frame.timestamp * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_gui are redefined as test arguments
 """Issue #17, driven through the real main window over time (pytest-qt, offscreen): the shipped demo clip,
 playback (seek while paused, play after a seek, seek-bar clicks, duration, status), the pose of the shown frame,
 real-time playback with counted drops, one decision shown the same way, and what a failed source leaves.
@@ -18,7 +19,7 @@ pytest.importorskip("pytestqt")
 
 from PyQt6.QtCore import QPoint, Qt
 from test_gui import make_window, models, person_video, settings_file  # noqa: F401 - fixtures
-from test_gui_support import VIDEO_FPS, VIDEO_FRAMES, ReplayPose, replay_pose_factory, save_artifact
+from test_gui_support import VIDEO_FRAMES, ReplayPose, replay_pose_factory
 
 from app.gui.main_window import MainWindow
 from app.gui.source_spec import SourceSpec
@@ -209,3 +210,105 @@ def test_video_caption_and_scores_panel_show_one_decision(qtbot, make_window):
             assert dict(bars).get(prediction.label) == pytest.approx(prediction.score, abs=1e-3), (title, bars)
         checked += 1
     assert checked >= 10
+
+
+# ------------------------------------------------------------------------------------------------ several people
+def two_people(skeletons: list) -> list:
+    """Each frame's person twice: squeezed into the left and the right half of the frame."""
+
+    from app.records import Skeleton
+
+    pairs = []
+    for skeleton in skeletons:
+        if skeleton is None:
+            pairs.append([])
+            continue
+        people = []
+        for offset in (0.0, 0.5):
+            image = skeleton.image.copy()
+            image[:, 0] = offset + 0.5 * image[:, 0]
+            people.append(Skeleton(image=image, world=skeleton.world.copy(), visibility=skeleton.visibility.copy(),
+                                   presence=skeleton.presence.copy()))
+        pairs.append(people)
+    return pairs
+
+
+class TwoPeoplePose(ReplayPose):
+    """Both people of the frame, in a changing order (the tracker, not the list order, must keep the ids)."""
+
+    options = None
+
+    def detect(self, frame):
+        from app.records import PoseResult
+
+        self.calls += 1
+        index = min(len(self.skeletons) - 1, max(0, round(frame.timestamp * self.fps)))
+        people = list(self.skeletons[index])
+        if frame.index % 2:
+            people.reverse()
+        return PoseResult(frame.index, frame.timestamp, people)
+
+
+def test_two_people_get_two_steady_tracks_with_their_own_colours(qtbot, make_window, person_video):
+    from app.gui.settings import GuiSettings
+    from app.overlay import track_color
+    from app.pose import PoseOptions
+
+    assert GuiSettings().num_persons >= 2 and GuiSettings().pose_options().num_poses >= 2  # several by default
+    assert PoseOptions(num_poses=2).mode == "auto"
+    video, skeletons = person_video
+    pose = TwoPeoplePose(two_people(skeletons))
+    seen_options = []
+
+    def factory(options):
+        seen_options.append(options)
+        return pose
+
+    window = make_window(source=SourceSpec.parse(video), pose_factory=factory)
+    window.set_speed(0.5)
+    sides: dict[int, set[str]] = {}
+    both = frames = 0
+    deadline = time.monotonic() + 20
+    while (window.session is None or window.session.running) and time.monotonic() < deadline:
+        qtbot.wait(40)
+        view = window.last_view
+        if view is None or view.preview:
+            continue
+        frames += 1
+        both += len(view.result.tracks) == 2
+        for tracked in view.result.tracks:
+            x = float(tracked.skeleton.image[:, 0].mean())
+            sides.setdefault(tracked.track_id, set()).add("left" if x < 0.5 else "right")
+    assert seen_options and seen_options[0].num_poses >= 2
+    assert len(sides) == 2 and all(len(s) == 1 for s in sides.values()), sides  # no id jumps between people
+    assert both >= 0.8 * frames
+    # per-person colours: the Scores title wears the colour of the person it shows, as the skeleton does
+    window.selected_track = max(sides)
+    window._update_scores()
+    b, g, r = track_color(max(sides))
+    assert f"rgb({r}, {g}, {b})" in window.scores_panel.title.styleSheet()
+    items = [window.timeline_panel.list.item(i) for i in range(window.timeline_panel.list.count())]
+    coloured = {item.background().color().getRgb()[:3] for item in items if item.text().startswith("0")}
+    assert coloured <= {tuple(reversed(track_color(t))) for t in sides} and coloured
+
+
+def test_timeline_follows_the_newest_row_and_keeps_runs_apart(qtbot, make_window, person_video):
+    from app.timeline import Segment
+
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=replay_pose_factory(skeletons))
+    panel = window.timeline_panel
+    panel.resize(300, 150)
+
+    def segment(i: int) -> Segment:
+        return Segment(track_id=1 + i % 2, label="x", start_frame=i, end_frame=i + 1, start_time=i * 0.5,
+                       end_time=i * 0.5 + 0.4, score=0.9, max_score=0.9, identity=None)
+
+    for n in range(1, 60):
+        panel.set_segments([segment(i) for i in range(n)])
+        qtbot.wait(1)
+    last = panel.list.item(panel.list.count() - 1)
+    assert panel.list.visualItemRect(last).intersects(panel.list.viewport().rect())
+    # a seek starts a new run: its rows come under their own header, not mixed with the earlier clock
+    window.seek(1.0)
+    assert panel.lines()[-1].startswith("—") and "00:01.0" in panel.lines()[-1]

@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 )
 
 from aclnet_core.errors import UserError
-from app.gui.controls import PlaybackControls
+from app.gui.controls import PlaybackControls, format_time
 from app.gui.enrolment import EnrolmentTap, enrol_person
 from app.gui.models import ModelCache
 from app.gui.panels import GalleryPanel, ScoresPanel, StatsPanel, TimelinePanel
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
         self.controls.set_playing(not paused)
         self.controls.set_running(True)
         self.gallery_panel.set_enrol_enabled(False, "waiting for the models…")
-        self.timeline_panel.new_session(None if same_source else spec.label)
+        self.timeline_panel.new_session(f"{spec.label} from {format_time(start)}")
         self.statusBar().showMessage(f"starting {spec.label}…")
         thread.start()
 

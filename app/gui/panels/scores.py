@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app.overlay import decide, format_track_caption
+from app.overlay import decide, format_track_caption, track_color
 from app.records import Prediction
+
+
+def swatch_style(track_id: int) -> str:
+    """A style sheet: the track's colour (app.overlay.track_color) as background, readable text on it."""
+    b, g, r = track_color(track_id)
+    text = "black" if 0.114 * b + 0.587 * g + 0.299 * r > 140 else "white"
+    return f"background-color: rgb({r}, {g}, {b}); color: {text}; padding: 2px; font-weight: bold;"
 
 
 def astuple_decision(decision) -> tuple:
@@ -39,8 +46,16 @@ class ScoresPanel(QWidget):
         layout.addStretch(1)
         self.show_prediction(None, None)
 
+    def _set_colour(self, track_id: int | None) -> None:
+        """The person's colour (the same as their skeleton on the video) behind the title."""
+        if track_id is None:
+            self.title.setStyleSheet("")
+            return
+        self.title.setStyleSheet(swatch_style(track_id))
+
     def show_waiting(self, text: str) -> None:
         """A line instead of scores (the models are loading)."""
+        self._set_colour(None)
         self.title.setText(text)
         for name, bar in zip(self.names, self.bars):
             name.setVisible(False)
@@ -49,6 +64,7 @@ class ScoresPanel(QWidget):
     def show_prediction(self, track_id: int | None, prediction: Prediction | None) -> None:
         """The decision shown on the video (app.overlay.decide, same words and score) over bars of
         `prediction.top_k` (the smoothed probabilities it is based on); empty without a prediction."""
+        self._set_colour(track_id)
         if track_id is None:
             self.title.setText("No person in view")
         elif prediction is None:
