@@ -56,10 +56,12 @@ class PoseOptions:
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
-    # 'video': MediaPipe VIDEO mode (it follows the people it found first and finds no one else: one person);
+    # 'video': MediaPipe VIDEO mode (smooth, but it follows the people it found first and finds no one else);
     # 'image': a fresh detection every frame (finds newcomers, the tracker keeps the ids);
-    # 'auto': 'video' for one person, 'image' for several.
+    # 'both': VIDEO mode plus an IMAGE-mode re-detection every `redetect_every` frames, duplicates merged;
+    # 'auto': 'video' for one person, 'both' for several.
     mode: str = "auto"
+    redetect_every: int = 1  # 'both': frames between two IMAGE-mode re-detections (1: every frame)
     plausibility: PlausibilityOptions = field(default_factory=PlausibilityOptions)
 
 
@@ -99,6 +101,30 @@ def is_plausible(skeleton: Skeleton, frame_size: tuple[int, int], options: Plaus
     return float(np.linalg.norm(mid_shoulder - mid_hip)) / short_side >= options.min_torso_extent
 
 
+def same_person(a: Skeleton, b: Skeleton, size: tuple[int, int], min_visibility: float = 0.5,
+                max_distance: float = 0.25) -> bool:
+    """True when two detections in one frame are the same person: their shared visible joints lie within
+    `max_distance` of the person's size (the larger side of their joint box) on average."""
+    pa, pb = a.pixels(size), b.pixels(size)
+    both = (a.visibility >= min_visibility) & (b.visibility >= min_visibility)
+    if both.sum() < 4:
+        both = np.ones_like(both)
+    extent = max(float(np.ptp(pa[both], axis=0).max()), float(np.ptp(pb[both], axis=0).max()), 1.0)
+    return float(np.linalg.norm(pa[both] - pb[both], axis=1).mean()) / extent < max_distance
+
+
+def merge_detections(followed: list[Skeleton], found: list[Skeleton], size: tuple[int, int],
+                     limit: int) -> list[Skeleton]:
+    """VIDEO-mode poses (smooth) plus the IMAGE-mode ones that are nobody already followed, at most `limit`."""
+    merged = list(followed)
+    for skeleton in found:
+        if len(merged) >= limit:
+            break
+        if not any(same_person(skeleton, other, size) for other in merged):
+            merged.append(skeleton)
+    return merged
+
+
 def _landmark_array(landmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """MediaPipe landmark list → (V, 3) xyz, (V,) visibility, (V,) presence."""
     xyz = np.array([(lm.x, lm.y, lm.z) for lm in landmarks], dtype=np.float32)
@@ -117,8 +143,8 @@ class PoseEstimator:
 
         if options.num_poses < 1:
             raise UserError("num_poses must be at least 1")
-        if options.mode not in ("auto", "video", "image"):
-            raise UserError(f"unknown pose mode {options.mode!r} (auto, video or image)")
+        if options.mode not in ("auto", "video", "image", "both"):
+            raise UserError(f"unknown pose mode {options.mode!r} (auto, video, image or both)")
         self.options = options
         self._mp = mp
         task_options = vision.PoseLandmarkerOptions(
@@ -137,6 +163,7 @@ class PoseEstimator:
             raise UserError(f"cannot load pose model {options.model}: {exc}") from None
         self._image_landmarker = None  # IMAGE mode, made on first use (stills and re-detection)
         self._last_ms = -1
+        self._frames_seen = 0
 
     def _rgb(self, frame: Frame):
         import cv2
@@ -154,19 +181,26 @@ class PoseEstimator:
 
     @property
     def mode(self) -> str:
-        if self.options.mode in ("video", "image"):
+        if self.options.mode != "auto":
             return self.options.mode
-        return "video" if self.options.num_poses <= 1 else "image"
+        return "video" if self.options.num_poses <= 1 else "both"
 
     def detect(self, frame: Frame) -> PoseResult:
         """Pose of every plausible person in a BGR frame. VIDEO mode follows the people it found (timestamps
         must increase, equal ones are nudged); IMAGE mode (several people) detects afresh each frame."""
-        if self.mode == "image":
+        mode = self.mode
+        if mode == "image":
             return self.detect_still(frame)
         image, size = self._rgb(frame)
         t_ms = max(round(frame.timestamp * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
-        return self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
+        followed = self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
+        self._frames_seen += 1
+        if mode != "both" or (self._frames_seen - 1) % max(1, self.options.redetect_every):
+            return followed
+        found = self.detect_still(frame)
+        merged = merge_detections(followed.skeletons, found.skeletons, size, self.options.num_poses)
+        return PoseResult(frame.index, frame.timestamp, merged, followed.rejected + found.rejected)
 
     def detect_still(self, frame: Frame) -> PoseResult:
         """Pose of every plausible person in a frame on its own (IMAGE mode: a fresh person detection, no memory

@@ -312,3 +312,41 @@ def test_timeline_follows_the_newest_row_and_keeps_runs_apart(qtbot, make_window
     # a seek starts a new run: its rows come under their own header, not mixed with the earlier clock
     window.seek(1.0)
     assert panel.lines()[-1].startswith("—") and "00:01.0" in panel.lines()[-1]
+
+
+# ------------------------------------------------------------------------------------------------ work that takes time
+def test_export_runs_in_the_background_with_progress_cancel_and_open_folder(qtbot, make_window, person_video,
+                                                                             tmp_path, monkeypatch):
+    video, skeletons = person_video
+    monkeypatch.setenv("ACLNET_EXPORT_DIR", str(tmp_path / "Videos"))
+    window = make_window(source=SourceSpec.parse(video), pose_factory=lambda options: SlowPose(skeletons, 0.04))
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    window.set_speed(0.25)  # keep the clip playing during the export
+    dialog = window.open_export_dialog()
+    assert not dialog.isModal()
+    output = Path(dialog.output.text())
+    assert output.parent == tmp_path / "Videos" and output.parent != Path(video).parent  # never beside the source
+    dialog.start_button.click()
+    dialog.reject()  # "Hide": the export goes on
+    assert dialog.running and not dialog.isVisible()
+    qtbot.waitUntil(lambda: window.export_status.isVisible() and window.export_status.bar.value() > 0, timeout=WAIT_MS)
+    assert window.export_status.cancel_button.isVisible()
+    before = window.video.frames_shown
+    qtbot.wait(500)
+    assert window.video.frames_shown > before  # the window keeps playing while it exports
+    qtbot.waitUntil(lambda: dialog.state in ("done", "failed"), timeout=60000)
+    assert dialog.state == "done", dialog.error
+    assert output.is_file() and window.export_status.open_button.isVisible()
+    opened = []
+    monkeypatch.setattr("PyQt6.QtGui.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.export_status.open_button.click()
+    assert opened == [str(output.parent)]
+    # a second export can be cancelled from the status bar; nothing is left behind
+    dialog = window.open_export_dialog()
+    second = Path(dialog.output.text())
+    assert second != output
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: window.export_status.cancel_button.isVisible(), timeout=WAIT_MS)
+    window.export_status.cancel_button.click()
+    qtbot.waitUntil(lambda: dialog.state == "cancelled", timeout=WAIT_MS)
+    assert not second.exists() and "cancelled" in window.export_status.label.text()

@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
 from aclnet_core.errors import UserError
 from app.gui.controls import PlaybackControls, format_time
 from app.gui.enrolment import EnrolmentTap, enrol_person
+from app.gui.export_status import ExportStatus
 from app.gui.models import ModelCache
 from app.gui.panels import GalleryPanel, ScoresPanel, StatsPanel, TimelinePanel
 from app.gui.playback import PlaybackControl
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
         self.controls.export_clicked.connect(self.open_export_dialog)
 
         self.model_label = QLabel("")
+        self.export_status = ExportStatus()
+        self.statusBar().addPermanentWidget(self.export_status)
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
         self.resize(1280, 800)
@@ -647,6 +650,7 @@ class MainWindow(QMainWindow):
             self.show_error("export needs a video file: open one first")
             return None
         if self.export_dialog is not None and self.export_dialog.running:
+            self.export_dialog.show()
             self.export_dialog.raise_()
             return self.export_dialog
         spec, settings = session.spec, self.settings
@@ -656,7 +660,8 @@ class MainWindow(QMainWindow):
 
         dialog = ExportDialog(spec.path, make_job, parent=self)
         self.export_dialog = dialog
-        dialog.open()
+        self.export_status.follow(dialog)
+        dialog.show()  # not modal: the window goes on playing
         return dialog
 
     # ------------------------------------------------------------------ drag and drop, closing
