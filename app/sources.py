@@ -222,6 +222,19 @@ def _chain(first: list, rest: Iterator) -> Iterator:
     yield from rest
 
 
+def stream_failure_reason(url: str, timeout_s: float = 5.0) -> str:
+    """Why a stream URL does not open, in FFmpeg's words ('Connection refused', 'Server returned 404 Not Found')."""
+    import av
+
+    try:
+        with av.open(url, timeout=timeout_s):
+            return "it opens, but OpenCV could not read it"
+    except av.error.FFmpegError as exc:
+        return _short(exc)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+
+
 def _short(exc: BaseException) -> str:
     """An FFmpeg/OS error as a short phrase ('Invalid data found when processing input')."""
     text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
@@ -267,8 +280,9 @@ class CaptureSource(Source):
             capture = cv2.VideoCapture(self.device, cv2.CAP_FFMPEG)
         if not capture.isOpened():
             capture.release()
-            what = f"no camera at index {self.device}" if isinstance(self.device, int) else f"cannot open stream {self.device}"
-            raise UserError(what)
+            if isinstance(self.device, int):
+                raise UserError(f"no camera at index {self.device}")
+            raise UserError(f"cannot open stream {self.device}: {stream_failure_reason(self.device)}")
         ok, image = capture.read()
         if not ok or image is None:
             capture.release()

@@ -350,3 +350,32 @@ def test_export_runs_in_the_background_with_progress_cancel_and_open_folder(qtbo
     window.export_status.cancel_button.click()
     qtbot.waitUntil(lambda: dialog.state == "cancelled", timeout=WAIT_MS)
     assert not second.exists() and "cancelled" in window.export_status.label.text()
+
+
+# ------------------------------------------------------------------------------------------------ failed sources
+def test_a_failed_source_leaves_nothing_of_the_previous_clip(qtbot, make_window, person_video, tmp_path):
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=replay_pose_factory(skeletons))
+    qtbot.waitUntil(lambda: window.stats_panel.text("pose") != "–" and bool(window.scores_panel.shown()),
+                    timeout=WAIT_MS)
+    assert window.controls.export_button.isEnabled()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video" * 100)
+    window.open_path(broken)
+    qtbot.waitUntil(lambda: window.last_error is not None and "broken.mp4" in window.last_error, timeout=WAIT_MS)
+    qtbot.wait(300)  # late signals of the old session change nothing
+    assert window.scores_panel.shown() == [] and window.last_view is None
+    assert window.stats_panel.text("pose") == "–" and window.stats_panel.text("source") == "–"
+    assert not window.controls.export_button.isEnabled()
+    assert SourceSpec("file", str(broken)) not in window.source_picker.specs()
+    assert window.open_export_dialog() is None
+
+
+def test_a_stream_that_fails_says_why(qtbot, make_window):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    url = "http://127.0.0.1:9/live.mp4"  # the discard port: nothing listens
+    window.start_source(SourceSpec.parse(url))
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT_MS)
+    assert url in window.last_error and "refused" in window.last_error.lower(), window.last_error
+    assert SourceSpec.parse(url) not in window.source_picker.specs()

@@ -358,9 +358,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
 
     def _on_failed(self, session_id: int, message: str) -> None:
-        if self._is_current(session_id):
-            self.show_error(message, dialog=True)
-            self.video.clear(message)
+        """Nothing of the previous source stays: scores, stats and Export are cleared, the source leaves the list."""
+        if not self._is_current(session_id):
+            return
+        spec = self.session.spec
+        self.show_error(message, dialog=True)
+        self.video.clear(message)
+        self.last_view = None
+        self.session_info = None
+        self.selected_track = None
+        self.scores_panel.show_prediction(None, None)
+        self.stats_panel.clear()
+        self.model_label.setText("")
+        self.controls.export_button.setEnabled(False)
+        self.controls.slider.setEnabled(False)
+        if spec.kind in ("file", "recording", "stream"):
+            self.source_picker.remove_spec(spec)
 
     def _on_done(self, session_id: int, ended: bool) -> None:
         if not self._is_current(session_id):
@@ -646,8 +659,8 @@ class MainWindow(QMainWindow):
         from app.gui.exporter import ExportJob
 
         session = self.session
-        if session is None or session.spec.path is None:
-            self.show_error("export needs a video file: open one first")
+        if session is None or session.spec.path is None or self.session_info is None:
+            self.show_error("export needs a video file that opened: open one first")
             return None
         if self.export_dialog is not None and self.export_dialog.running:
             self.export_dialog.show()

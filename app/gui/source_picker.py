@@ -127,6 +127,16 @@ class SourcePicker(QWidget):
         self.combo.setCurrentIndex(i)
         self.combo.blockSignals(False)
 
+    def remove_spec(self, spec: SourceSpec) -> None:
+        """Drop a source that failed from the list (the current entry becomes the demo clip)."""
+        for i in range(self.combo.count()):
+            if self.combo.itemData(i) == spec:
+                self.combo.blockSignals(True)
+                self.combo.removeItem(i)
+                self.combo.setCurrentIndex(0)
+                self.combo.blockSignals(False)
+                return
+
     def _on_activated(self, index: int) -> None:
         spec = self.combo.itemData(index)
         if spec is not None:

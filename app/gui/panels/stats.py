@@ -43,5 +43,11 @@ class StatsPanel(QWidget):
         self.fields["source"].setText(info.spec.label)
         self.fields["source"].setToolTip(info.source_name)
 
+    def clear(self) -> None:
+        """Every value back to '–' (no source)."""
+        for label in self.fields.values():
+            label.setText("–")
+            label.setToolTip("")
+
     def text(self, key: str) -> str:
         return self.fields[key].text()
