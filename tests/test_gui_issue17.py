@@ -379,3 +379,29 @@ def test_a_stream_that_fails_says_why(qtbot, make_window):
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT_MS)
     assert url in window.last_error and "refused" in window.last_error.lower(), window.last_error
     assert SourceSpec.parse(url) not in window.source_picker.specs()
+
+
+# ------------------------------------------------------------------------------------------------ settings
+def test_backends_show_what_is_installed_and_the_window_length_reaches_the_status_bar(qtbot, make_window):
+    from app.gui.backends import backend_choices
+
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    dialog = window.open_settings_dialog()
+    combo = dialog.backend
+    choices = {c.name: c for c in backend_choices()}
+    for i in range(combo.count()):
+        name = combo.itemData(i)
+        enabled = combo.model().item(i).isEnabled()
+        assert enabled == choices[name].available
+        if not enabled:
+            assert "not installed" in combo.itemText(i) and "pip install" in combo.itemData(i, Qt.ItemDataRole.ToolTipRole) \
+                or "needs" in combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        assert not combo.model().item(combo.findData("tensorrt")).isEnabled()
+    dialog.window.setValue(24)
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.session_info is not None and window.session_info.window == 24, timeout=WAIT_MS)
+    assert "window 24" in window.model_label.text()

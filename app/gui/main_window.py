@@ -58,6 +58,13 @@ class _Session:
     running: bool = True  # False once its worker said done
 
 
+def session_summary(info: SessionInfo) -> str:
+    """The status bar's permanent line: backend, model, window (samples and seconds), people per frame."""
+    window = f"window {info.window} ({info.window_s:.1f} s)" if info.window else "no windows"
+    people = f"{info.num_poses} {'person' if info.num_poses == 1 else 'people'}"
+    return f"{info.backend} · {info.action_name} · {window} · {people}"
+
+
 class MainWindow(QMainWindow):
     """`source`: what to show first (default: the first camera found, else the demo clip, looped).
 
@@ -312,7 +319,7 @@ class MainWindow(QMainWindow):
         self.controls.set_mode(info.spec.seekable, info.duration)
         self.controls.set_position(info.start)
         self.stats_panel.show_session(info)
-        self.model_label.setText(f"{info.backend} · {info.action_name}")
+        self.model_label.setText(session_summary(info))
         if info.identity:
             self.gallery_panel.set_enrol_enabled(True)
         else:

@@ -54,6 +54,9 @@ class SessionInfo:
     identity: bool = False  # gait identities (and enrolment) are on
     gait_model_id: str | None = None
     messages: list[str] = field(default_factory=list)
+    window: int = 0  # samples per window in use (the settings' or the model's)
+    window_s: float = 0.0  # the time one window spans
+    num_poses: int = 1
 
 
 @dataclass
@@ -210,7 +213,9 @@ class PipelineWorker(QObject):
             duration=getattr(source, "duration", None), start=self.start_at,
             labels=list(recogniser.labels) if recogniser is not None else [], backend=models.backend,
             action_name=models.action_name, gait_name=models.gait_name, identity=identity,
-            gait_model_id=str(models.gait.meta.model_id) if identity else None, messages=messages)
+            gait_model_id=str(models.gait.meta.model_id) if identity else None, messages=messages,
+            window=pipeline.window_options.length, window_s=pipeline.window_options.span_s,
+            num_poses=self.settings.num_persons)
         self.session_started.emit(self.session_id, info)
         latest: FrameResult | None = None
         next_stats = next_segments = time.monotonic()
