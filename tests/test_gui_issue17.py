@@ -405,3 +405,29 @@ def test_backends_show_what_is_installed_and_the_window_length_reaches_the_statu
     dialog.accept()
     qtbot.waitUntil(lambda: window.session_info is not None and window.session_info.window == 24, timeout=WAIT_MS)
     assert "window 24" in window.model_label.text()
+
+
+# ------------------------------------------------------------------------------------------------ layout
+def test_stats_and_source_names_fit_and_side_panels_grow_with_the_window(qtbot, make_window, tmp_path):
+    import shutil
+
+    long_name = tmp_path / ("a_rather_long_recording_name_from_the_lab_session_" + "x" * 20 + ".mp4")
+    from test_gui_support import write_person_video
+
+    video, skeletons = write_person_video(tmp_path / "v.mp4")
+    shutil.copy(video, long_name)
+    window = make_window(source=SourceSpec.parse(long_name), pose_factory=replay_pose_factory(skeletons))
+    qtbot.waitUntil(lambda: window.session_info is not None and window.stats_panel.text("pose") != "–",
+                    timeout=WAIT_MS)
+    widths = []
+    for size in ((1000, 700), (1700, 1000)):
+        window.resize(*size)
+        qtbot.wait(200)
+        widths.append(window.docks["Stats"].width())
+        for key, label in window.stats_panel.fields.items():
+            assert label.isVisible()
+            assert label.minimumSizeHint().width() <= label.width(), (size, key, label.text())  # nothing cut
+            assert label.heightForWidth(label.width()) <= label.height() + 1, (size, key, label.text())
+        combo = window.source_picker.combo
+        assert combo.fontMetrics().horizontalAdvance(combo.currentText()) < combo.width(), size
+    assert widths[1] > widths[0] + 100  # the side panels grow with the window

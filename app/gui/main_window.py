@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 APP_TITLE = "ACLNet Live"
 GALLERY_POLL_MS = 2000
 JOIN_TIMEOUT_MS = 10000
+DOCK_SHARE = 0.3  # of the window's width for the side panels
+DOCK_MIN_WIDTH = 260
 _RESTART_FIELDS = ("action_model", "gait_model", "backend", "pose_model", "num_persons", "window", "stride",
                    "identity_threshold", "gallery")
 
@@ -196,6 +198,14 @@ class MainWindow(QMainWindow):
         play.setShortcut(QKeySequence(Qt.Key.Key_Space))
         play.triggered.connect(lambda: self.controls.play_button.toggle() if self.controls.play_button.isVisible() else None)
         self.addAction(play)
+
+    def resizeEvent(self, event) -> None:
+        """The side panels grow and shrink with the window (a share of its width), not only the video."""
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            docks = [d for d in self.docks.values() if not d.isFloating()]
+            width = max(DOCK_MIN_WIDTH, int(self.width() * DOCK_SHARE))
+            self.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
 
     def _restore_geometry(self) -> None:
         geometry = self.store.value("window/geometry")

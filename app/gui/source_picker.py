@@ -82,6 +82,7 @@ class SourcePicker(QWidget):
         self.last_dir = ""
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(22)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # whole names (file names only)
         self.combo.setToolTip("Input: the demo clip, the synthetic stream, a camera, or a file you opened (or dropped on the window)")
         self.open_button = QPushButton("Open file…")
         self.recording_button = QPushButton("Recording…")
