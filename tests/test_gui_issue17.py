@@ -431,3 +431,35 @@ def test_stats_and_source_names_fit_and_side_panels_grow_with_the_window(qtbot, 
         combo = window.source_picker.combo
         assert combo.fontMetrics().horizontalAdvance(combo.currentText()) < combo.width(), size
     assert widths[1] > widths[0] + 100  # the side panels grow with the window
+
+
+# ------------------------------------------------------------------------------------------------ record, enrol
+def test_recording_shows_a_rec_marker_and_the_layout_stays_put(qtbot, make_window, tmp_path):
+    window = make_window()
+    qtbot.waitUntil(lambda: window.session_info is not None and window.last_view is not None, timeout=WAIT_MS)
+    controls = window.controls
+    before = (controls.record_button.width(), controls.export_button.x(), controls.live_button.x())
+    assert window.start_recording("wave", tmp_path / "rec", min_frames=4)
+    qtbot.waitUntil(lambda: window.recorder is not None and window.recorder.frames >= 10, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert (controls.record_button.width(), controls.export_button.x(), controls.live_button.x()) == before
+    assert window.video.recording_text and "REC" in window.video.recording_text
+    shot = window.video.grab().toImage()
+    red = shot.pixelColor(14, 14)
+    assert red.red() > 150 and red.green() < 80 and red.blue() < 80  # the marker, top left
+    window.stop_recording()
+    assert window.video.recording_text is None
+
+
+def test_enrolment_says_up_front_when_the_clip_is_too_short(qtbot, make_window, person_video):
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=replay_pose_factory(skeletons))
+    qtbot.waitUntil(lambda: window.session_info is not None, timeout=WAIT_MS)
+    window.controls.play_button.click()  # pause near the start: about 2.5 s of clip are left
+    window.settings_changed(enrol_seconds=10.0, enrol_countdown=0)
+    dialog = window.open_enrol_dialog()
+    assert dialog is not None and not dialog.start_button.isEnabled()
+    assert "left" in dialog.message.text() and "10 s" in dialog.message.text()
+    dialog.seconds.setValue(1.0)
+    assert dialog.start_button.isEnabled()
+    dialog.reject()

@@ -10,6 +10,8 @@ from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider
 SPEEDS: tuple[tuple[str, float], ...] = (("0.25×", 0.25), ("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("4×", 4.0),
                                          ("max", 0.0))
 SLIDER_STEPS_PER_S = 10
+RECORD_TEXT = "● Record"
+STOP_RECORD_TEXT = "■ Stop rec."
 
 
 def format_time(seconds: float | None) -> str:
@@ -65,9 +67,12 @@ class PlaybackControls(QWidget):
         self.speed.setCurrentIndex(2)
         self.speed.setToolTip("Playback speed: 1× keeps to the clock (late frames are dropped and counted); 'max': every frame, as fast "
                               "as the pipeline runs")
-        self.record_button = QPushButton("● Record")
+        self.record_button = QPushButton(RECORD_TEXT)
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Record the tracked skeletons with a label (training format)")
+        metrics = self.record_button.fontMetrics()  # one width for both texts: the layout never shifts
+        widest = max(metrics.horizontalAdvance(t) for t in (RECORD_TEXT, STOP_RECORD_TEXT))
+        self.record_button.setFixedWidth(widest + 32)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write an annotated video of the current file")
         self.spacer = QWidget()  # takes the slider's room for live sources
@@ -120,10 +125,11 @@ class PlaybackControls(QWidget):
         self.live_button.setText("Stop" if running else "Start")
         self.live_button.blockSignals(False)
 
-    def set_recording(self, recording: bool, text: str | None = None) -> None:
+    def set_recording(self, recording: bool) -> None:
+        """The button's state (the REC marker on the video counts the frames)."""
         self.record_button.blockSignals(True)
         self.record_button.setChecked(recording)
-        self.record_button.setText(text or ("■ Stop recording" if recording else "● Record"))
+        self.record_button.setText(STOP_RECORD_TEXT if recording else RECORD_TEXT)
         self.record_button.blockSignals(False)
 
     def set_position(self, seconds: float) -> None:

@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
             if self.session.spec.seekable:
                 self.controls.set_position(view.position)
             if self.recorder is not None:
-                self.controls.set_recording(True, f"■ Stop ({self.recorder.frames} frames)")
+                self.video.set_recording(f"REC {self.recorder.label} · {self.recorder.frames} frames")
         session = self._session_by_id(session_id)
         if session is not None:
             session.worker.frame_consumed()
@@ -595,8 +595,12 @@ class MainWindow(QMainWindow):
         if self.session is None or info is None or not info.identity:
             self.show_error("enrolment needs a running source, the gait model and a gallery (see Settings)")
             return None
+        remaining = None
+        if self.session.spec.seekable and info.duration is not None and not self.session.spec.loops:
+            remaining = max(0.0, info.duration - self._position)
         dialog = EnrolDialog(self.tap, self._commit_enrolment, track_id=self.shown_track(),
-                             seconds=self.settings.enrol_seconds, countdown=self.settings.enrol_countdown, parent=self)
+                             seconds=self.settings.enrol_seconds, countdown=self.settings.enrol_countdown, parent=self,
+                             remaining_s=remaining)
         dialog.finished.connect(lambda _: self._on_enrol_finished(dialog))
         self.enrol_dialog = dialog
         dialog.open()
@@ -652,6 +656,7 @@ class MainWindow(QMainWindow):
         self.recorder = recorder
         self.session.worker.recorder = recorder
         self.controls.set_recording(True)
+        self.video.set_recording(f"REC {recorder.label}")
         self.statusBar().showMessage(f"recording '{recorder.label}'…")
         return True
 
@@ -660,6 +665,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.worker.recorder = None
         self.controls.set_recording(False)
+        self.video.set_recording(None)
         if recorder is None:
             return []
         try:
