@@ -143,7 +143,8 @@ def test_one_x_keeps_to_the_clock_by_dropping_frames_and_counts_them(qtbot, make
     t0, p0 = time.perf_counter(), shown_position(window)
     qtbot.wait(1200)
     advanced, elapsed = shown_position(window) - p0, time.perf_counter() - t0
-    assert advanced > 0.75 * elapsed, f"{advanced:.2f} s of video in {elapsed:.2f} s at 1x"
+    # without drops it advances 0.4 s per s (10 of 25 fps); with them about 1 s per s, less the lag noise
+    assert advanced > 0.6 * elapsed, f"{advanced:.2f} s of video in {elapsed:.2f} s at 1x"
     qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT_MS)
     dropped = int(window.stats_panel.text("dropped"))
     assert dropped > 0
