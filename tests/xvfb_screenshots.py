@@ -3,7 +3,7 @@
     xvfb-run -a -s "-screen 0 1400x900x24" python tests/xvfb_screenshots.py --out docs/screenshots
 
 Uses the shipped models and MediaPipe on the shipped demo clip, and the two-person clip from ../shared/media
-when it is there. Each shot is grabbed from the X server (QScreen.grabWindow) and saved as a small PNG.
+when it is there (research-licensed footage: its picture is masked in the shot, only the skeletons show). Each shot is grabbed from the X server (QScreen.grabWindow) and saved as a small PNG.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def main() -> int:
         geometry = widget.frameGeometry()
         pixmap = app.primaryScreen().grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
         path = args.out / name
-        pixmap.scaledToWidth(min(960, pixmap.width())).save(str(path))
+        pixmap.scaledToWidth(min(800, pixmap.width())).save(str(path))
         print(f"{path}: {path.stat().st_size // 1024} KiB")
 
     def people(n: int) -> bool:
@@ -79,7 +79,17 @@ def main() -> int:
         spin(20, lambda: people(1) and abs(window.last_view.position - 12.0) < 0.2)
         shot("gui_paused_seek.png")
         window.controls.play_button.click()  # play again
-        if TWO_PEOPLE.is_file():
+        if TWO_PEOPLE.is_file():  # research-licensed footage: only the skeletons are shown, the picture is masked
+            import app.gui.worker as worker
+
+            render = worker.render_result
+
+            def masked(result, *a, **k):
+                if result.frame.image is not None and "mmaction2" in str(window.session.spec.value):
+                    result.frame.image[:] = (48, 48, 48)
+                return render(result, *a, **k)
+
+            worker.render_result = masked
             window.open_path(TWO_PEOPLE)
             window.set_speed(0.25)
             spin(60, lambda: people(2) and window.last_view.position > 0.6)
