@@ -58,10 +58,12 @@ class PoseOptions:
     max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
     # 'video': MediaPipe VIDEO mode (smooth, but it follows the people it found first and finds no one else);
     # 'image': a fresh detection every frame (finds newcomers, the tracker keeps the ids);
-    # 'both': VIDEO mode plus an IMAGE-mode re-detection every `redetect_every` frames, duplicates merged;
+    # 'both': VIDEO mode plus an IMAGE-mode re-detection, duplicates merged: on every frame while someone VIDEO
+    #   mode does not follow is in view, else every `redetect_every` frames (while VIDEO mode follows fewer than
+    #   `num_poses` people): a newcomer is found within that many frames at a small cost;
     # 'auto': 'video' for one person, 'both' for several.
     mode: str = "auto"
-    redetect_every: int = 1  # 'both': frames between two IMAGE-mode re-detections (1: every frame)
+    redetect_every: int = 5
     plausibility: PlausibilityOptions = field(default_factory=PlausibilityOptions)
 
 
@@ -164,6 +166,9 @@ class PoseEstimator:
         self._image_landmarker = None  # IMAGE mode, made on first use (stills and re-detection)
         self._last_ms = -1
         self._frames_seen = 0
+        self._last_redetect = -(10**9)  # the first frame is searched
+        self._others_in_view = False  # the last re-detection found someone VIDEO mode does not follow
+        self.redetections = 0  # IMAGE-mode searches so far (their cost is the price of finding several people)
 
     def _rgb(self, frame: Frame):
         import cv2
@@ -196,10 +201,16 @@ class PoseEstimator:
         self._last_ms = t_ms
         followed = self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
         self._frames_seen += 1
-        if mode != "both" or (self._frames_seen - 1) % max(1, self.options.redetect_every):
+        if mode != "both" or len(followed.skeletons) >= self.options.num_poses:
             return followed
+        due = self._others_in_view or self._frames_seen - self._last_redetect >= max(1, self.options.redetect_every)
+        if not due:
+            return followed
+        self._last_redetect = self._frames_seen
+        self.redetections += 1
         found = self.detect_still(frame)
         merged = merge_detections(followed.skeletons, found.skeletons, size, self.options.num_poses)
+        self._others_in_view = len(merged) > len(followed.skeletons)
         return PoseResult(frame.index, frame.timestamp, merged, followed.rejected + found.rejected)
 
     def detect_still(self, frame: Frame) -> PoseResult:

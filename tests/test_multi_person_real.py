@@ -31,5 +31,5 @@ def test_two_person_clip_gives_two_concurrent_tracks_without_a_switch():
                 ordered = sorted(result.tracks, key=lambda t: float(t.skeleton.image[:, 0].mean()))
                 for side, tracked in zip(("left", "right"), ordered):
                     sides.setdefault(tracked.track_id, set()).add(side)
-    assert concurrent >= 20, concurrent  # measured: 23 of 28 (docs/RESULTS.md)
+    assert concurrent >= 18, concurrent  # measured: 22 of 28 (docs/RESULTS.md)
     assert len(sides) == 2 and all(len(s) == 1 for s in sides.values()), sides
