@@ -58,9 +58,9 @@ class PoseOptions:
     max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
     # 'video': MediaPipe VIDEO mode (smooth, but it follows the people it found first and finds no one else);
     # 'image': a fresh detection every frame (finds newcomers, the tracker keeps the ids);
-    # 'both': VIDEO mode plus an IMAGE-mode re-detection, duplicates merged: on every frame while someone VIDEO
-    #   mode does not follow is in view, else every `redetect_every` frames (while VIDEO mode follows fewer than
-    #   `num_poses` people): a newcomer is found within that many frames at a small cost;
+    # 'both': VIDEO mode following one person plus an IMAGE-mode re-detection of everyone, duplicates merged: on
+    #   every frame while someone it does not follow is in view, else every `redetect_every` frames (a newcomer is
+    #   found within that many frames, at the cost of one IMAGE-mode call per `redetect_every` frames);
     # 'auto': 'video' for one person, 'both' for several.
     mode: str = "auto"
     redetect_every: int = 5
@@ -152,7 +152,10 @@ class PoseEstimator:
         task_options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=pose_model_bytes(options.model)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=options.num_poses,
+            # 'both': the VIDEO-mode follower tracks one person (asked for more, MediaPipe runs its person detector on
+            # every frame that has fewer, at about twice the cost, and still misses people close together);
+            # the IMAGE-mode re-detection finds the others
+            num_poses=1 if self._resolve_mode(options) == "both" else options.num_poses,
             min_pose_detection_confidence=options.min_pose_detection_confidence,
             min_pose_presence_confidence=options.min_pose_presence_confidence,
             min_tracking_confidence=options.min_tracking_confidence,
@@ -184,11 +187,16 @@ class PoseEstimator:
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), (w, h)
 
+    @staticmethod
+    def _resolve_mode(options: PoseOptions) -> str:
+        if options.mode != "auto":
+            return options.mode
+        return "video" if options.num_poses <= 1 else "both"
+
     @property
     def mode(self) -> str:
-        if self.options.mode != "auto":
-            return self.options.mode
-        return "video" if self.options.num_poses <= 1 else "both"
+        """'video', 'image' or 'both' (what 'auto' means for these options)."""
+        return self._resolve_mode(self.options)
 
     def detect(self, frame: Frame) -> PoseResult:
         """Pose of every plausible person in a BGR frame. VIDEO mode follows the people it found (timestamps
@@ -201,7 +209,7 @@ class PoseEstimator:
         self._last_ms = t_ms
         followed = self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
         self._frames_seen += 1
-        if mode != "both" or len(followed.skeletons) >= self.options.num_poses:
+        if mode != "both":
             return followed
         due = self._others_in_view or self._frames_seen - self._last_redetect >= max(1, self.options.redetect_every)
         if not due:
@@ -219,7 +227,8 @@ class PoseEstimator:
         if self._image_landmarker is None:
             from dataclasses import replace as _replace
 
-            still_options = _replace(self._task_options, running_mode=self._vision.RunningMode.IMAGE)
+            still_options = _replace(self._task_options, running_mode=self._vision.RunningMode.IMAGE,
+                                     num_poses=self.options.num_poses)
             self._image_landmarker = self._vision.PoseLandmarker.create_from_options(still_options)
         image, size = self._rgb(frame)
         return self._collect(frame, self._image_landmarker.detect(image), size)
