@@ -464,3 +464,15 @@ def test_enrolment_says_up_front_when_the_clip_is_too_short(qtbot, make_window, 
     dialog.seconds.setValue(1.0)
     assert dialog.start_button.isEnabled()
     dialog.reject()
+
+
+def test_a_still_photo_shows_its_person(qtbot, make_window):
+    """A photo is one frame: it is posed on its own (MediaPipe IMAGE mode) and its person shown at once."""
+    pytest.importorskip("mediapipe")
+    photo = Path(__file__).resolve().parents[1] / "assets" / "test_media" / "coco_000000000785_skier.jpg"
+    window = make_window(source=SourceSpec.parse(photo), pose_factory=None)
+    qtbot.waitUntil(lambda: window.session is not None and not window.session.running, timeout=WAIT_MS)
+    view = window.last_view
+    assert view is not None and not view.preview and len(view.result.tracks) == 1
+    window._update_scores()
+    assert "No person in view" not in window.scores_panel.title.text()
