@@ -58,9 +58,9 @@ class PoseOptions:
     max_input_side: int = 0  # downscale larger frames to this side before pose estimation (0: never)
     # 'video': MediaPipe VIDEO mode (smooth, but it follows the people it found first and finds no one else);
     # 'image': a fresh detection every frame (finds newcomers, the tracker keeps the ids);
-    # 'both': VIDEO mode following one person plus an IMAGE-mode re-detection of everyone, duplicates merged: on
-    #   every frame while someone it does not follow is in view, else every `redetect_every` frames (a newcomer is
-    #   found within that many frames, at the cost of one IMAGE-mode call per `redetect_every` frames);
+    # 'both': VIDEO mode plus an IMAGE-mode re-detection of everyone, duplicates merged: on every frame while
+    #   someone VIDEO mode does not follow is in view, else every `redetect_every` frames (a newcomer is found
+    #   within that many frames, at the cost of one IMAGE-mode call per `redetect_every` frames);
     # 'auto': 'video' for one person, 'both' for several.
     mode: str = "auto"
     redetect_every: int = 5
@@ -152,10 +152,7 @@ class PoseEstimator:
         task_options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=pose_model_bytes(options.model)),
             running_mode=vision.RunningMode.VIDEO,
-            # 'both': the VIDEO-mode follower tracks one person (asked for more, MediaPipe runs its person detector on
-            # every frame that has fewer, at about twice the cost, and still misses people close together);
-            # the IMAGE-mode re-detection finds the others
-            num_poses=1 if self._resolve_mode(options) == "both" else options.num_poses,
+            num_poses=options.num_poses,
             min_pose_detection_confidence=options.min_pose_detection_confidence,
             min_pose_presence_confidence=options.min_pose_presence_confidence,
             min_tracking_confidence=options.min_tracking_confidence,
@@ -166,6 +163,16 @@ class PoseEstimator:
             self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
         except (RuntimeError, ValueError) as exc:
             raise UserError(f"cannot load pose model {options.model}: {exc}") from None
+        # 'both': while one person is in view, a VIDEO-mode follower for one person does the work (asked for more,
+        # MediaPipe runs its person detector on every frame that has fewer, at about twice the cost); once a
+        # re-detection has found several, the follower for `num_poses` people takes over (it keeps following them in
+        # small or busy scenes), and the IMAGE-mode re-detection finds those it misses
+        self._single_follower = None
+        if self.mode == "both":
+            from dataclasses import replace as _replace
+
+            self._single_follower = vision.PoseLandmarker.create_from_options(_replace(task_options, num_poses=1))
+        self._several = False  # the last re-detection found more than one person
         self._image_landmarker = None  # IMAGE mode, made on first use (stills and re-detection)
         self._last_ms = -1
         self._frames_seen = 0
@@ -207,7 +214,8 @@ class PoseEstimator:
         image, size = self._rgb(frame)
         t_ms = max(round(frame.timestamp * 1000.0), self._last_ms + 1)
         self._last_ms = t_ms
-        followed = self._collect(frame, self._landmarker.detect_for_video(image, t_ms), size)
+        follower = self._single_follower if self._single_follower is not None and not self._several else self._landmarker
+        followed = self._collect(frame, follower.detect_for_video(image, t_ms), size)
         self._frames_seen += 1
         if mode != "both":
             return followed
@@ -219,6 +227,7 @@ class PoseEstimator:
         found = self.detect_still(frame)
         merged = merge_detections(followed.skeletons, found.skeletons, size, self.options.num_poses)
         self._others_in_view = len(merged) > len(followed.skeletons)
+        self._several = len(merged) > 1
         return PoseResult(frame.index, frame.timestamp, merged, followed.rejected + found.rejected)
 
     def detect_still(self, frame: Frame) -> PoseResult:
@@ -247,7 +256,7 @@ class PoseEstimator:
         return PoseResult(frame.index, frame.timestamp, skeletons, rejected)
 
     def close(self) -> None:
-        for name in ("_landmarker", "_image_landmarker"):
+        for name in ("_landmarker", "_single_follower", "_image_landmarker"):
             landmarker = getattr(self, name, None)
             if landmarker is not None:
                 landmarker.close()
