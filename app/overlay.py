@@ -198,6 +198,15 @@ def draw_hud(image: np.ndarray, lines: Sequence[str], origin: tuple[int, int] = 
         cv2.putText(image, line, (x + 5, y + (i + 1) * line_h), font, font_scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+def in_view(tracked, size: tuple[int, int], min_visibility: float = DEFAULT_MIN_VISIBILITY) -> bool:
+    """True when some visible joint of an app.records.TrackedSkeleton lies inside the frame of `size` (w, h)."""
+    w, h = size
+    pixels = tracked.skeleton.pixels((w, h))
+    visible = np.asarray(tracked.skeleton.visibility) >= min_visibility
+    inside = (pixels[:, 0] >= 0) & (pixels[:, 0] < w) & (pixels[:, 1] >= 0) & (pixels[:, 1] < h)
+    return bool((visible & inside).any())
+
+
 def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33", hud_lines: Sequence[str] | None = None,
                       show_raw_label: bool = False) -> np.ndarray:
     """Draw every tracked person of an app.records.FrameResult (skeleton, box, id, label, score, identity).
@@ -206,6 +215,8 @@ def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33
     """
     h, w = image.shape[:2]
     for tracked in result.tracks:
+        if not in_view(tracked, (w, h)):  # a person who left: no caption pinned to the edge of the image
+            continue
         color = track_color(tracked.track_id)
         skeleton = tracked.skeleton
         pixels = skeleton.pixels((w, h))

@@ -476,3 +476,50 @@ def test_a_still_photo_shows_its_person(qtbot, make_window):
     assert view is not None and not view.preview and len(view.result.tracks) == 1
     window._update_scores()
     assert "No person in view" not in window.scores_panel.title.text()
+
+
+class LeavingPose(ReplayPose):
+    """The person walks out of the frame at `leave_s` (their landmarks go past the right edge, still 'visible')."""
+
+    def __init__(self, skeletons, leave_s: float) -> None:
+        super().__init__(skeletons)
+        self.leave_s = leave_s
+
+    def detect(self, frame):
+        from dataclasses import replace as _replace
+
+        result = super().detect(frame)
+        if frame.timestamp >= self.leave_s:
+            moved = []
+            for skeleton in result.skeletons:
+                image = skeleton.image.copy()
+                image[:, 0] += 1.5 * (frame.timestamp - self.leave_s) + 1.0
+                moved.append(_replace(skeleton, image=image))
+            result.skeletons = moved
+        return result
+
+
+def test_labels_leave_the_screen_with_the_person(qtbot, make_window, person_video):
+    import numpy as np
+
+    from app.overlay import track_color
+
+    video, skeletons = person_video
+    window = make_window(source=SourceSpec.parse(video), pose_factory=lambda options: LeavingPose(skeletons, 1.6))
+    window.set_speed(0.5)
+    qtbot.waitUntil(lambda: window.last_view is not None and bool(window.last_view.result.tracks)
+                    and window.last_view.position < 1.5, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_view.position > 1.8, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=WAIT_MS)
+    assert window.last_view.result.tracks  # still tracked, off screen
+    track = window.last_view.result.tracks[0].track_id
+    image = window.last_view.image.convertToFormat(window.last_view.image.Format.Format_RGB888)
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+    rgb = rows.reshape(image.height(), image.width(), 3).astype(int)
+    b, g, r = track_color(track)
+    coloured = (np.abs(rgb - np.array([r, g, b])).sum(axis=2) < 30).sum()
+    assert coloured == 0, f"{coloured} pixels of the departed person's colour are still drawn"
+    window._update_scores()
+    assert window.scores_panel.title.text() == "No person in view"

@@ -478,7 +478,10 @@ class MainWindow(QMainWindow):
         """The person the scores panel shows: the selected one while in view, else the lowest id in view."""
         if self.last_view is None:
             return None
-        ids = [t.track_id for t in self.last_view.result.tracks]
+        from app.overlay import in_view
+
+        size = self.last_view.result.frame.size
+        ids = [t.track_id for t in self.last_view.result.tracks if in_view(t, size)]
         if self.selected_track in ids:
             return self.selected_track
         return min(ids) if ids else None
