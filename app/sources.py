@@ -346,7 +346,8 @@ class ImageSource(Source):
 
     def _frames(self) -> Iterator[Frame]:
         for index in range(self.repeat):
-            yield Frame(image=self._image.copy(), index=index, timestamp=index / self.fps)
+            # a photo is posed on its own (IMAGE mode) and its people are reported from the first frame
+            yield Frame(image=self._image.copy(), index=index, timestamp=index / self.fps, still=index == 0)
 
 
 def project_world(world: np.ndarray, size: tuple[int, int], metres_tall: float = 2.4) -> np.ndarray:

@@ -523,3 +523,17 @@ def test_labels_leave_the_screen_with_the_person(qtbot, make_window, person_vide
     assert coloured == 0, f"{coloured} pixels of the departed person's colour are still drawn"
     window._update_scores()
     assert window.scores_panel.title.text() == "No person in view"
+
+
+def test_annotating_a_photo_shows_its_person(tmp_path):
+    """`annotate photo.jpg`: one frame, posed on its own, its person drawn and in the timeline."""
+    pytest.importorskip("mediapipe")
+    import json
+
+    from app.annotate import AnnotateOptions, run_annotate
+
+    photo = Path(__file__).resolve().parents[1] / "assets" / "test_media" / "coco_000000000785_skier.jpg"
+    (report,) = run_annotate([str(photo)], str(tmp_path / "skier.mp4"),
+                             AnnotateOptions(pose_only=True, write_json=True, progress=False))
+    assert report.frames == 1
+    assert len(json.loads((tmp_path / "skier.json").read_text())["tracks"]) == 1
