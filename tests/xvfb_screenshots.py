@@ -80,7 +80,7 @@ def main() -> int:
         shot("gui_paused_seek.png")
         window.controls.play_button.click()  # play again
         if TWO_PEOPLE.is_file():  # research-licensed footage: only the skeletons are shown, the picture is masked
-            import app.gui.worker as worker
+            from app.gui import worker
 
             render = worker.render_result
 
