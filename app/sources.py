@@ -293,6 +293,10 @@ class CaptureSource(Source):
         self.fps = float(fps) if fps and 0 < fps < 1000 else (self.requested_fps or 30.0)
         self.size = (image.shape[1], image.shape[0])
 
+    def preview(self) -> np.ndarray | None:
+        """The first frame read at open (BGR), before streaming starts; None once streaming."""
+        return None if self._first is None else _resize(self._first, self.target_size)
+
     def _frames(self) -> Iterator[Frame]:
         t0 = time.perf_counter()
         index, failures = 0, 0
