@@ -78,6 +78,31 @@ def test_a_track_ends_after_a_long_miss_and_a_new_id_follows():
     assert [t.track_id for t in tracker.update([_shifted(0)], 0.5).tracked] == [2]
 
 
+@pytest.mark.parametrize("metric", ["keypoints", "iou"])
+def test_a_stranger_far_away_does_not_inherit_the_id_of_someone_who_just_left(metric):
+    """Person 1 leaves; within max_missed a stranger appears on the other side of the frame: a new id, and the
+    old track, still waiting, takes its id back when its owner returns where they left."""
+    tracker = Tracker(TrackerOptions(metric=metric, min_hits=1, max_missed=10))
+    for i in range(5):
+        assert [t.track_id for t in tracker.update([_shifted(0, i / FPS, 0.2)], i / FPS, (640, 480)).tracked] == [1]
+    tracker.update([], 5 / FPS, (640, 480))                                 # gone for one frame
+    update = tracker.update([_shifted(0, 6 / FPS, 0.8)], 6 / FPS, (640, 480))  # someone else, far away
+    assert [t.track_id for t in update.tracked] == [2] and update.ended == []
+    update = tracker.update([_shifted(0, 7 / FPS, 0.2), _shifted(0, 7 / FPS, 0.8)], 7 / FPS, (640, 480))
+    by_x = {t.track_id: float(t.skeleton.image[:, 0].mean()) for t in update.tracked}
+    assert sorted(by_x) == [1, 2] and by_x[1] < 0.5 < by_x[2]
+
+
+def test_the_distance_gate_is_max_distance():
+    """A detection moved by a little less than `max_distance` person heights keeps its id; a little more does not."""
+    size = float(np.ptp(_shifted(0).image[:, :2], axis=0).max())          # the track's size (its height here)
+    for factor, same in ((0.9, True), (1.1, False)):
+        tracker = Tracker(TrackerOptions(min_hits=1, max_distance=0.5))
+        tracker.update([_shifted(0, 0.0, 0.3)], 0.0)
+        update = tracker.update([_shifted(factor * 0.5 * size, 0.0, 0.3)], 1 / FPS)  # same pose, moved
+        assert ([t.track_id for t in update.tracked] == [1]) is same, factor
+
+
 def test_one_frame_phantoms_get_no_id():
     tracker = Tracker(TrackerOptions(min_hits=3))
     for i in range(10):

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED, needs_shared
 
 from aclnet_core.data.augment import AugmentConfig, augment, flip, random_rotate, temporal_crop
 from aclnet_core.data.dataset import SkeletonDataset
@@ -21,7 +22,6 @@ from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import LAYOUTS
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NW_UCLA = SHARED / "data" / "nw_ucla"
 
 
@@ -411,7 +411,7 @@ def test_nw_ucla_bad_inputs(tmp_path):
         load_dataset(DatasetSpec(kind="nw_ucla", path=str(root), layout="ntu25"))
 
 
-@pytest.mark.skipif(not (NW_UCLA / "all_sqe").is_dir(), reason="NW-UCLA not available in ../shared")
+@needs_shared("data/nw_ucla/all_sqe", "data/nw_ucla/val_label.pkl")
 def test_nw_ucla_real_cross_view_counts():
     train = load_nw_ucla(NW_UCLA, "train")
     val = load_nw_ucla(NW_UCLA, "val")

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import SHARED, needs_shared
 
 from aclnet_core.errors import UserError
 from app.gallery.calibrate import calibrate_from_embeddings, calibrate_threshold
@@ -339,6 +340,19 @@ def test_matcher_best_template_per_person_threshold_and_unknown():
         resolve_threshold(1.5)
 
 
+@pytest.mark.parametrize("direction", [[0.8, 0.6, 0], [0.9, 0.2, 0.3], [0.5, 0.1, 0.7]])
+def test_a_score_exactly_at_the_threshold_is_a_match(direction):
+    """Accept when score >= threshold (the calibration's rule): at the threshold a match, one ulp above it unknown."""
+    templates = np.stack([basis(0), basis(1)])
+    probe = unit(direction + [0] * (DIM - 3))
+    score = float(Matcher(templates, ["Ada", "Bob"], threshold=0.0).scores(probe)[0].max())
+    at = Matcher(templates, ["Ada", "Bob"], threshold=score).match(probe)
+    assert at.score == score and at.name == "Ada" and at.is_known
+    above = Matcher(templates, ["Ada", "Bob"], threshold=float(np.nextafter(score, 2.0))).match(probe)
+    assert above.name is None and above.candidate == "Ada"
+    assert Matcher(templates, ["Ada", "Bob"], threshold=1.0).match(basis(1)).name == "Bob"   # 1.0 at 1.0
+
+
 def test_gallery_matcher_follows_changes_from_another_connection(tmp_path):
     path = tmp_path / "g.sqlite"
     gui = GalleryStore(path)
@@ -574,13 +588,12 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1].startswith("Synth (score")
 
 
-MEDIA = ROOT.parent / "shared" / "media"
+MEDIA = SHARED / "media"
 WALK = MEDIA / "mmpose_body3d_demo.mp4"            # one person walking and turning, 8 s at 50 fps
 OTHER = MEDIA / "mmaction2_ntu_S001C001P001R001A001_rgb.avi"   # another person (NTU sample), 3.4 s
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (WALK.exists() and OTHER.exists()), reason="needs ../shared/media")
+@needs_shared("media/mmpose_body3d_demo.mp4", "media/mmaction2_ntu_S001C001P001R001A001_rgb.avi")
 def test_real_clip_enrol_part_identify_other_part(tmp_path, capsys):
     """Acceptance: enrol from the first part of a real walk, recognise the second part; a stranger is unknown."""
     from app.recogniser import default_model_path
