@@ -57,6 +57,19 @@ def skip_without_shared(*parts: str) -> Path:
     return SHARED
 
 
+def shipped_model(task: str):
+    """(path, ModelMetadata) of the shipped model of a task (assets/models/<task>.onnx, else .pt). The models are
+    part of the product: a missing one fails, it does not skip."""
+    from app.recogniser import default_model_path
+
+    path = default_model_path(task)
+    if path.suffix == ".onnx":
+        from aclnet_core.runtime.onnx_runtime import read_onnx_metadata
+        return path, read_onnx_metadata(path)
+    from aclnet_core.model.checkpoint import load_checkpoint
+    return path, load_checkpoint(path)["meta"]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", default=False,
                      help=f"also run tests marked slow (the same as {SLOW_ENV}=1)")

@@ -52,7 +52,8 @@ def test_annotate_end_to_end_with_a_fake_model(tmp_path, clip):
 
 
 def test_annotate_with_a_randomly_initialised_model(tmp_path, clip):
-    torch = pytest.importorskip("torch")
+    import torch
+
     from aclnet_core.data.preprocess import PreprocessConfig
     from aclnet_core.model.encoder import ACLNet
     from aclnet_core.model.metadata import ModelMetadata

@@ -571,7 +571,6 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
     from aclnet_core.model.metadata import ModelMetadata, weights_id
     from main import main
 
-    pytest.importorskip("aclnet_core.data.synthetic")
     torch.manual_seed(0)
     model = ACLNet(num_classes=4, num_joints=33, in_channels=3, preset="lite").eval()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -596,13 +595,8 @@ OTHER = MEDIA / "mmaction2_ntu_S001C001P001R001A001_rgb.avi"   # another person 
 @needs_shared("media/mmpose_body3d_demo.mp4", "media/mmaction2_ntu_S001C001P001R001A001_rgb.avi")
 def test_real_clip_enrol_part_identify_other_part(tmp_path, capsys):
     """Acceptance: enrol from the first part of a real walk, recognise the second part; a stranger is unknown."""
-    from app.recogniser import default_model_path
     from main import main
 
-    try:
-        default_model_path("gait")
-    except UserError:
-        pytest.skip("no shipped gait model (assets/models/gait.onnx or .pt) yet")
     g = ["--gallery", str(tmp_path / "g.sqlite")]
     assert main(["gallery", "enroll", "Walker", str(WALK), "--seconds", "3.5", *g]) == 0
     capsys.readouterr()
