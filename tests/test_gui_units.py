@@ -99,9 +99,7 @@ def _result(image: np.ndarray | None, track_id: int = 1, size=(320, 240)) -> Fra
 
 def test_render_result_draws_like_the_export_without_copying():
     from app.gui.video_view import frame_to_qimage, render_result
-    from app.overlay import draw_frame_result
-
-    from app.overlay import track_color
+    from app.overlay import draw_frame_result, track_color
 
     image = np.full((240, 320, 3), 24, np.uint8)
     expected = draw_frame_result(image.copy(), _result(image.copy()))

@@ -35,3 +35,4 @@ def test_shipped_models_record_their_window_rate(task):
 def test_the_gait_model_carries_a_calibrated_threshold():
     _, meta = shipped_model("gait")
     assert 0.0 < float(meta.extra["identity_threshold"]) < 1.0
+
