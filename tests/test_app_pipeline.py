@@ -152,13 +152,18 @@ def test_identity_service_plugs_into_the_recogniser(tmp_path):
     assert prediction.identity == "ada" and prediction.identity_score == pytest.approx(1.0)
 
 
-def test_default_model_path_is_a_clear_error_or_a_shipped_model():
-    try:
-        path = default_model_path("action")
-    except UserError as exc:
-        assert "--model" in str(exc)
-    else:
-        assert path.suffix in (".onnx", ".pt") and path.is_file()
+def test_default_model_path_prefers_onnx_and_explains_a_missing_model(monkeypatch, tmp_path):
+    import importlib.resources
+
+    path = default_model_path("action")                       # the shipped model (tests/test_shipped_models.py)
+    assert path.name == "action.onnx" and path.is_file()
+    (tmp_path / "models").mkdir()
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
+    for task, option in (("action", "--model"), ("gait", "--gait-model")):
+        with pytest.raises(UserError, match=f"no {task} model found.*{option}"):
+            default_model_path(task)
+    (tmp_path / "models" / "gait.pt").write_bytes(b"")
+    assert default_model_path("gait") == tmp_path / "models" / "gait.pt"   # the checkpoint when there is no .onnx
 
 
 def test_open_source_dispatch_and_errors(tmp_path):
