@@ -353,6 +353,31 @@ def test_a_score_exactly_at_the_threshold_is_a_match(direction):
     assert Matcher(templates, ["Ada", "Bob"], threshold=1.0).match(basis(1)).name == "Bob"   # 1.0 at 1.0
 
 
+def test_margin_is_best_minus_runner_up_and_threshold_bounds_are_inclusive():
+    matcher = Matcher(np.stack([basis(0), basis(1)]), ["Ada", "Bob"], threshold=0.5)
+    m = matcher.match(unit([0.8, 0.6, 0] + [0] * (DIM - 3)))
+    assert m.margin == pytest.approx(m.score - m.runner_up_score) and m.margin == pytest.approx(0.2, abs=1e-6)
+    assert Matcher(basis(0)[None], ["Ada"]).match(basis(0)).margin is None          # one person: no runner-up
+    assert resolve_threshold(-1.0) == -1.0 and resolve_threshold(1.0) == 1.0       # [-1, 1] inclusive
+    for bad in (-1.0001, 1.0001):
+        with pytest.raises(UserError, match=r"in \[-1, 1\], not"):
+            resolve_threshold(bad)
+
+
+def test_a_gallery_of_another_model_is_refused_and_later_reads_as_unknown(tmp_path):
+    with GalleryStore(tmp_path / "g.sqlite") as store:
+        store.add_templates("Ada", [basis(0)], "m1")
+        with pytest.raises(UserError):
+            Matcher.from_store(store, 0.5, model_id="m2")
+        assert Matcher.from_store(store, 0.5, model_id="m1").match(basis(0)).name == "Ada"
+        live = GalleryMatcher(store, "m1", threshold=0.5)
+        assert live.match(basis(0)).name == "Ada" and live.problem is None
+        store.remove("Ada")                                      # everyone removed, re-enrolled with another model
+        store.add_templates("Bob", [basis(0)], "m2")
+        answer = live.match(basis(0))
+        assert answer.name is None and live.problem and "m2" in live.problem
+
+
 def test_gallery_matcher_follows_changes_from_another_connection(tmp_path):
     path = tmp_path / "g.sqlite"
     gui = GalleryStore(path)
