@@ -137,6 +137,72 @@ def test_tracked_skeletons_are_smoothed_and_boxed():
     assert np.mean(smooth_steps) < 0.5 * np.mean(raw_steps)
 
 
+def test_the_prediction_follows_the_velocity_through_a_miss():
+    """A person walking steadily right is missed for 5 frames and reappears where the walk took them: the track's
+    constant-velocity prediction keeps the id although that spot is beyond the distance gate of the last sighting."""
+    size = float(np.ptp(_shifted(0).image[:, :2], axis=0).max())
+    step = 0.02                                                       # per frame: 0.12 over a 6-frame gap
+    tracker = Tracker(TrackerOptions(min_hits=1, max_missed=10, max_distance=0.03 / size))   # 1.5 steps
+    for i in range(20):
+        assert [t.track_id for t in tracker.update([_shifted(step * i, 0.0, 0.2)], i / FPS).tracked] == [1]
+    for i in range(20, 25):
+        tracker.update([], i / FPS)
+    update = tracker.update([_shifted(step * 25, 0.0, 0.2)], 25 / FPS)
+    assert [t.track_id for t in update.tracked] == [1]
+
+
+def test_a_box_needs_two_visible_joints():
+    from app.tracking import _box
+
+    xy = np.array([[0.1, 0.2], [0.5, 0.9], [0.9, 0.05]])
+    assert np.allclose(_box(xy, np.array([True, True, False])), [0.1, 0.2, 0.5, 0.9])    # two visible: their box
+    assert np.allclose(_box(xy, np.array([True, False, False])), [0.1, 0.05, 0.9, 0.9])  # one: every joint
+
+
+def test_smoother_boundaries_are_inclusive_where_documented():
+    """alpha 1 (no EMA) and exactly representable values: a label enters at exactly enter_threshold, stays at
+    exactly exit_threshold, and a new label takes over at exactly switch_margin ahead while the old one stays up."""
+    opts = SmoothingOptions(alpha=1.0, enter_threshold=0.5, exit_threshold=0.25, switch_margin=0.25)
+    smoother = LabelSmoother(opts)
+    assert smoother.update(np.array([0.5, 0.25, 0.25])).index == 0            # enters at exactly 0.5
+    assert smoother.update(np.array([0.25, 0.375, 0.375])).index == 0         # kept at exactly 0.25
+    assert smoother.update(np.array([0.125, 0.4375, 0.4375])).index is None   # below the exit, none at enter
+    smoother = LabelSmoother(opts)
+    smoother.update(np.array([1.0, 0.0, 0.0]))
+    assert smoother.update(np.array([0.25, 0.5, 0.25])).index == 1            # 0.5 = 0.25 + margin, and = enter
+    assert smoother.update(np.array([0.375, 0.5, 0.125])).index == 1          # a rival 0.125 behind: no switch back
+    switched = LabelSmoother(SmoothingOptions(alpha=1.0, enter_threshold=0.5, exit_threshold=0.3, switch_margin=0.1))
+    switched.update(np.array([0.9, 0.1]))
+    assert switched.update(np.array([0.35, 0.65])).index == 1                 # the old label is still above its exit
+
+
+def test_smoothing_option_bounds():
+    SmoothingOptions(alpha=1.0)                                               # no smoothing is allowed
+    SmoothingOptions(enter_threshold=0.4, exit_threshold=0.4)                 # equal thresholds: no hysteresis
+    with pytest.raises(ValueError, match="alpha"):
+        SmoothingOptions(alpha=0.0)
+    with pytest.raises(ValueError, match="must not exceed"):
+        SmoothingOptions(enter_threshold=0.4, exit_threshold=0.41)
+
+
+def test_box_iou_away_from_the_origin():
+    assert box_iou(np.array([1, 1, 3, 3]), np.array([2, 2, 4, 4])) == pytest.approx(1 / 7)
+    assert box_iou(np.array([1, 2, 3, 5]), np.array([1, 2, 3, 5])) == pytest.approx(1.0)
+    assert box_iou(np.array([1, 1, 2, 2]), np.array([3, 3, 4, 4])) == 0.0
+    assert box_iou(np.array([1, 1, 1, 1]), np.array([1, 1, 1, 1])) == 0.0    # empty boxes: no overlap, no NaN
+
+
+def test_a_track_survives_exactly_max_missed_frames():
+    tracker = Tracker(TrackerOptions(min_hits=1, max_missed=3))
+    tracker.update([_shifted(0)], 0.0)
+    for i in range(1, 4):                                                      # 3 misses: still alive
+        assert tracker.update([], i / FPS).ended == []
+    assert [t.track_id for t in tracker.update([_shifted(0)], 4 / FPS).tracked] == [1]
+    for i in range(5, 8):
+        assert tracker.update([], i / FPS).ended == []
+    assert tracker.update([], 8 / FPS).ended == [1]                           # the 4th miss ends it
+
+
 # ------------------------------------------------------------------------------------------- smoothing
 def test_hysteresis_stops_label_flicker():
     smoother = LabelSmoother(SmoothingOptions(alpha=0.5, enter_threshold=0.5, exit_threshold=0.35, switch_margin=0.1))
