@@ -120,6 +120,15 @@ def test_iou_metric_and_box_iou():
     assert [t.track_id for t in update.tracked] == [1]
 
 
+def test_iou_assignment_follows_the_largest_overlap():
+    """Two overlapping people moving towards each other: each keeps its id (the cost falls as the overlap grows)."""
+    tracker = Tracker(TrackerOptions(metric="iou", min_hits=1, min_iou=0.05))
+    for i in range(4):
+        update = tracker.update([_shifted(0.01 * i, 0.0, 0.3), _shifted(-0.01 * i, 0.0, 0.42)], i / FPS, (640, 480))
+        by_x = {t.track_id: float(t.raw.image[:, 0].mean()) for t in update.tracked}
+        assert sorted(by_x) == [1, 2] and by_x[1] < by_x[2], (i, by_x)
+
+
 def test_tracked_skeletons_are_smoothed_and_boxed():
     rng = np.random.default_rng(1)
     tracker = Tracker(TrackerOptions(min_hits=1))
