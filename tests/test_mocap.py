@@ -227,3 +227,16 @@ def test_cli_infers_the_mocap_kind_from_the_folder(tiny_mocap: Path, tmp_path: P
     rec.mkdir()
     np.savez(rec / "r.npz", keypoint=np.zeros((1, 4, 33, 3), np.float32))
     assert _guess_kind(str(rec)) == "recordings"
+
+
+def test_cli_trains_and_evaluates_on_a_mocap_folder(tiny_mocap: Path, tmp_path: Path):
+    """The README's command on a folder of trials: train (kind inferred), then eval on its held-out people."""
+    import main
+
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(tiny_mocap), "--layout", "mediapipe33", "--window", "8", "--epochs", "1",
+            "--batch-size", "4", "--threads", "1", "--out", str(out), "--no-progress", "--no-acl",
+            "--set", "data.fps=10", "--set", "preprocess.sampling=consecutive", "--set", "data.options.n_per_class=4",
+            "--set", 'data.options.splits={"val": ["test:c"], "test": ["test:d"]}']
+    assert main.main(argv) == 0
+    assert main.main(["eval", str(out / "last.pt"), "--split", "test", "--clips", "1"]) == 0
