@@ -390,7 +390,7 @@ def embed_world(runtime, world: np.ndarray, fps: float, stride: int = 8) -> np.n
     return mean_template(embed_windows(runtime, clips))
 
 
-def synthetic_cohort(runtime, identities: range = range(0, 192), per_id: int = 2, seed: int = 0) -> np.ndarray:
+def synthetic_cohort(runtime, identities: range = range(192), per_id: int = 2, seed: int = 0) -> np.ndarray:
     """One template per synthetic identity (the mean of ``per_id`` walks), from the model's training identities."""
     from aclnet_core.data import synthetic
 
