@@ -208,7 +208,7 @@ def embed_parts(runtime, trials_by_name: dict, parts: list[GaitPart], views: int
     return GaitSet(np.stack(rows), persons, sides, labels, trial_names, secs)
 
 
-def build_gait_set(model: str | Path, data: str | Path, views: int = 2, seed: int = 0, max_seconds: float = 8.0,
+def build_gait_set(model: str | Path, data: str | Path, views: int = 4, seed: int = 0, max_seconds: float = 8.0,
                    max_trials: int = 4, max_probe_seconds: float | None = None) -> GaitSet:
     from aclnet_core.data.mocap.dataset import load_trials
 
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                                      "the other.")
     parser.add_argument("model", type=Path)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/mocap"))
-    parser.add_argument("--views", type=int, default=2)
+    parser.add_argument("--views", type=int, default=4, help="cameras per gallery or probe part (default 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--far", type=float, default=0.01)
     parser.add_argument("--rule", choices=("cosine", "snorm", "both"), default="both")
@@ -333,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
                         "the model's)")
     parser.add_argument("--threshold", type=float, help="apply this threshold (default: the model's for its rule)")
     parser.add_argument("--max-probe-seconds", type=float, help="cut each probe to this many seconds")
+    parser.add_argument("--cohort", choices=("model", "synthetic", "other-fold"), default="model",
+                        help="s-norm cohort: the model's shipped one, templates of its synthetic training identities "
+                        "(0-191), or the real people of the other fold (folds only)")
+    parser.add_argument("--one-template", action="store_true",
+                        help="one template per person (the mean of their gallery templates) instead of several")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -340,26 +345,36 @@ def main(argv: list[str] | None = None) -> int:
                             max_probe_seconds=args.max_probe_seconds)
         runtime = _runtime(args.model)
         cohort, top_k = cohort_from_meta(runtime.meta)
+        if args.cohort == "synthetic":
+            cohort = synthetic_cohort(runtime)
+        elif args.cohort == "other-fold":
+            cohort = None
         top_k = top_k if args.top_k is None else args.top_k
+        gallery_of = merge_templates if args.one_template else (lambda g: g)
         extra = runtime.meta.extra or {}
         results = []
         rules = ("cosine", "snorm") if args.rule == "both" else (args.rule,)
         everyone = sorted(set(gs.persons))
         for rule in rules:
-            if rule == "snorm" and cohort is None:
-                print("note: the model ships no cohort; s-norm skipped", file=sys.stderr)
+            if rule == "snorm" and cohort is None and args.cohort != "other-fold":
+                print("note: the model ships no cohort; s-norm skipped (try --cohort synthetic)", file=sys.stderr)
                 continue
             shipped = args.threshold
             if shipped is None:
                 shipped = extra.get(SNORM_THRESHOLD_KEY if rule == "snorm" else "identity_threshold")
-            g, p = split_persons(gs, everyone)
-            results.append({"people": "all", **evaluate_rule(g, p, rule, cohort, top_k, args.far, shipped).to_dict()})
+            if rule == "cosine" or args.cohort != "other-fold":
+                g, p = split_persons(gs, everyone)
+                results.append({"people": "all", **evaluate_rule(gallery_of(g), p, rule, cohort, top_k, args.far,
+                                                                 shipped).to_dict()})
             for k, fold in enumerate(DEFAULT_FOLDS):
                 other = DEFAULT_FOLDS[1 - k]
+                fold_cohort = cohort
+                if args.cohort == "other-fold":  # cohort and calibration people are the other fold's
+                    fold_cohort = gs.embeddings[[p in other for p in gs.persons]]
                 cg, cp = split_persons(gs, other)
-                calib = evaluate_rule(cg, cp, rule, cohort, top_k, args.far)
+                calib = evaluate_rule(gallery_of(cg), cp, rule, fold_cohort, top_k, args.far)
                 tg, tp = split_persons(gs, fold)
-                test = evaluate_rule(tg, tp, rule, cohort, top_k, args.far, calib.threshold_here)
+                test = evaluate_rule(gallery_of(tg), tp, rule, fold_cohort, top_k, args.far, calib.threshold_here)
                 results.append({"people": f"fold {k} (threshold from fold {1 - k})", **test.to_dict()})
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -372,9 +387,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{r['people']}] {rep.summary()}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def embed_world(runtime, world: np.ndarray, fps: float, stride: int = 8) -> np.ndarray:
@@ -399,3 +411,7 @@ def synthetic_cohort(runtime, identities: range = range(192), per_id: int = 2, s
     for s in samples:
         by_id[int(s.identity)].append(embed_world(runtime, s.world, float(s.fps)))
     return np.stack([mean_template(np.stack(v)) for _, v in sorted(by_id.items())])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
