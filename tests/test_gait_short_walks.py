@@ -218,3 +218,23 @@ def test_evaluate_rule_and_snorm():
     from types import SimpleNamespace
 
     assert cohort_from_meta(SimpleNamespace(extra={"identity_cohort": entry}))[1] == 5 and cohort_from_meta(object())[0] is None
+
+
+def test_real_calibration_keeps_the_target_tar():
+    from aclnet_core.eval.real_gait import GaitSet, calibrate_real
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(5, 16))
+    rows, persons, sides = [], [], []
+    for side, n in (("gallery", 2), ("probe", 20)):
+        for k in range(5):
+            for _ in range(n):
+                rows.append(centres[k] + 0.8 * rng.normal(size=16))
+                persons.append(f"p{k}")
+                sides.append(side)
+    e = np.array(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+    gs = GaitSet(e, persons, sides, ["walk"] * len(rows), ["t"] * len(rows), [4.0] * len(rows))
+    cal = calibrate_real([gs, gs], 0.9, [0, 1], 4)
+    assert cal.num_genuine == 200 and cal.num_impostor == 800 and cal.num_identities == 5
+    assert 0.9 <= cal.tar < 0.92 and 0.0 <= cal.far < 1.0
+    assert calibrate_real([gs], 1.0, [0], 4).tar == 1.0

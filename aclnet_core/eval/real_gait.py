@@ -330,6 +330,67 @@ HELDOUT_FOLDS = (
 )
 
 
+def pair_scores(gs: GaitSet, persons: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine and impostor best-template cosines of the probes against the gallery (the matcher's rule)."""
+    g, p = split_persons(gs, sorted(set(gs.persons)) if persons is None else persons)
+    per, names = person_scores(p.embeddings @ g.embeddings.T, g.persons)
+    truth = np.array([names.index(x) for x in p.persons])
+    own = np.zeros_like(per, dtype=bool)
+    own[np.arange(len(truth)), truth] = True
+    return per[own], per[~own]
+
+
+@dataclass
+class RealCalibration:
+    threshold: float  # the highest cosine threshold that accepts at least target_tar of the genuine probes
+    target_tar: float
+    tar: float
+    far: float
+    num_genuine: int
+    num_impostor: int
+    num_identities: int
+    seeds: list[int]
+    views: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def calibrate_real(sets: list[GaitSet], target_tar: float, seeds: list[int], views: int) -> RealCalibration:
+    """Pool genuine/impostor scores over render seeds; the threshold keeping ``target_tar`` of genuine probes."""
+    if not 0.0 < target_tar <= 1.0:
+        raise UserError(f"the target TAR must be in (0, 1], not {target_tar}")
+    pairs = [pair_scores(gs) for gs in sets]
+    genuine = np.concatenate([g for g, _ in pairs])
+    impostor = np.concatenate([i for _, i in pairs])
+    threshold = float(np.sort(genuine)[int(np.floor((1.0 - target_tar) * len(genuine)))])
+    return RealCalibration(threshold=threshold, target_tar=target_tar, tar=float((genuine >= threshold).mean()),
+                           far=float((impostor >= threshold).mean()), num_genuine=int(genuine.size),
+                           num_impostor=int(impostor.size), num_identities=len(set(sets[0].persons)),
+                           seeds=list(seeds), views=views)
+
+
+def write_real_threshold(ckpt: str | Path, cal: RealCalibration) -> None:
+    """Store the real-calibrated threshold in a gait checkpoint (the weights and model_id do not change); the
+    previous calibration is kept under ``identity_calibration_previous``."""
+    from aclnet_core.eval.identification import THRESHOLD_META_KEY
+    from aclnet_core.model.checkpoint import load_checkpoint, save_checkpoint
+
+    payload = load_checkpoint(ckpt, full=True)
+    meta = payload["meta"]
+    if meta.task != "gait":
+        raise UserError(f"{ckpt} is a {meta.task} model; only gait models carry an identity threshold")
+    previous = {THRESHOLD_META_KEY: meta.extra.get(THRESHOLD_META_KEY), **(meta.extra.get("identity_calibration") or {})}
+    if "identity_calibration_previous" not in meta.extra:
+        meta.extra["identity_calibration_previous"] = previous
+    meta.extra[THRESHOLD_META_KEY] = cal.threshold
+    meta.extra["identity_calibration"] = {"data": "real mocap walkers (python -m aclnet_core.eval.real_gait)",
+                                          "rule": f"highest threshold with TAR >= {cal.target_tar:.0%}",
+                                          **cal.to_dict()}
+    payload["meta"] = meta.to_dict()
+    save_checkpoint(ckpt, payload)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.real_gait",
                                      description="Gait identification of real mocap walkers through unseen cameras: "
@@ -354,7 +415,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="all 11 mocap walkers (folds DEFAULT_FOLDS), or the 7 that configs/mocap_gait_lite.yaml "
                         "never trains on (folds HELDOUT_FOLDS)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--calibrate-tar", type=float, metavar="TAR",
+                        help="instead: the highest cosine threshold accepting this fraction of genuine probes of all "
+                        "people, pooled over --seeds, with its FAR")
+    parser.add_argument("--seeds", default="0,1", help="render seeds pooled by --calibrate-tar (default 0,1)")
+    parser.add_argument("--write-threshold", action="store_true",
+                        help="with --calibrate-tar: store the threshold in the checkpoint (export ONNX afterwards)")
     args = parser.parse_args(argv)
+    if args.calibrate_tar is not None:
+        return _calibrate_main(args)
     try:
         gs = build_gait_set(args.model, args.data, args.views, args.seed,
                             max_probe_seconds=args.max_probe_seconds)
@@ -427,6 +496,34 @@ def synthetic_cohort(runtime, identities: range = range(192), per_id: int = 2, s
     for s in samples:
         by_id[int(s.identity)].append(embed_world(runtime, s.world, float(s.fps)))
     return np.stack([mean_template(np.stack(v)) for _, v in sorted(by_id.items())])
+
+
+def _calibrate_main(args: argparse.Namespace) -> int:
+    try:
+        try:
+            seeds = [int(x) for x in str(args.seeds).split(",") if x.strip()]
+        except ValueError:
+            raise UserError(f"--seeds must be comma-separated integers, not {args.seeds!r}") from None
+        if not seeds:
+            raise UserError("--seeds needs at least one seed")
+        sets = [build_gait_set(args.model, args.data, args.views, seed) for seed in seeds]
+        cal = calibrate_real(sets, args.calibrate_tar, seeds, args.views)
+        if args.write_threshold:
+            if Path(args.model).suffix != ".pt":
+                raise UserError("--write-threshold needs the .pt checkpoint (then export the ONNX model from it)")
+            write_real_threshold(args.model, cal)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(cal.to_dict(), indent=2))
+    else:
+        print(f"threshold {cal.threshold:.4f}: TAR {cal.tar:.1%} (target {cal.target_tar:.0%}), FAR {cal.far:.1%}; "
+              f"{cal.num_genuine} genuine / {cal.num_impostor} impostor pairs of {cal.num_identities} real people, "
+              f"seeds {seeds}, {cal.views} views")
+        if args.write_threshold:
+            print(f"wrote identity_threshold = {cal.threshold:.4f} into {args.model}")
+    return 0
 
 
 if __name__ == "__main__":
