@@ -323,7 +323,8 @@ DEFAULT_FOLDS = (  # real people: calibrate the threshold on one fold, test on t
     ["cmu:105", "cmu:02", "cmu:10", "hdm05:bd", "hdm05:dg"],
     ["cmu:16", "cmu:09", "cmu:49", "hdm05:bk", "hdm05:mm", "hdm05:tr"],
 )
-# The people configs/mocap_gait_lite.yaml never trains on (it trains on cmu:105, cmu:16, hdm05:bk, hdm05:tr).
+TRAINED_PERSONS = ("cmu:105", "cmu:16", "hdm05:bk", "hdm05:tr")  # configs/mocap_gait_lite.yaml's train_persons
+# The people configs/mocap_gait_lite.yaml never trains on.
 HELDOUT_FOLDS = (
     ["cmu:02", "cmu:49", "hdm05:bd", "hdm05:dg"],
     ["cmu:09", "cmu:10", "hdm05:mm"],
@@ -356,10 +357,13 @@ class RealCalibration:
         return asdict(self)
 
 
-def calibrate_real(sets: list[GaitSet], target_tar: float, seeds: list[int], views: int) -> RealCalibration:
+def calibrate_real(sets: list[GaitSet], target_tar: float, seeds: list[int], views: int,
+                   persons: list[str] | None = None) -> RealCalibration:
     """Pool genuine/impostor scores over render seeds; the threshold keeping ``target_tar`` of genuine probes."""
     if not 0.0 < target_tar <= 1.0:
         raise UserError(f"the target TAR must be in (0, 1], not {target_tar}")
+    if persons is not None:
+        sets = [gs.select(np.array([p in persons for p in gs.persons])) for gs in sets]
     pairs = [pair_scores(gs) for gs in sets]
     genuine = np.concatenate([g for g, _ in pairs])
     impostor = np.concatenate([i for _, i in pairs])
@@ -406,9 +410,10 @@ def main(argv: list[str] | None = None) -> int:
                         "the model's)")
     parser.add_argument("--threshold", type=float, help="apply this threshold (default: the model's for its rule)")
     parser.add_argument("--max-probe-seconds", type=float, help="cut each probe to this many seconds")
-    parser.add_argument("--cohort", choices=("model", "synthetic", "other-fold"), default="model",
+    parser.add_argument("--cohort", choices=("model", "synthetic", "other-fold", "trained"), default="model",
                         help="s-norm cohort: the model's shipped one, templates of its synthetic training identities "
-                        "(0-191), or the real people of the other fold (folds only)")
+                        "(0-191), the real people of the other fold (folds only), or the real people "
+                        "configs/mocap_gait_lite.yaml trains on (with --people heldout)")
     parser.add_argument("--one-template", action="store_true",
                         help="one template per person (the mean of their gallery templates) instead of several")
     parser.add_argument("--people", choices=("all", "heldout"), default="all",
@@ -433,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             cohort = synthetic_cohort(runtime)
         elif args.cohort == "other-fold":
             cohort = None
+        elif args.cohort == "trained":
+            cohort = gs.embeddings[[p in TRAINED_PERSONS for p in gs.persons]]
         top_k = top_k if args.top_k is None else args.top_k
         gallery_of = merge_templates if args.one_template else (lambda g: g)
         extra = runtime.meta.extra or {}
@@ -507,7 +514,8 @@ def _calibrate_main(args: argparse.Namespace) -> int:
         if not seeds:
             raise UserError("--seeds needs at least one seed")
         sets = [build_gait_set(args.model, args.data, args.views, seed) for seed in seeds]
-        cal = calibrate_real(sets, args.calibrate_tar, seeds, args.views)
+        persons = [p for fold in HELDOUT_FOLDS for p in fold] if args.people == "heldout" else None
+        cal = calibrate_real(sets, args.calibrate_tar, seeds, args.views, persons)
         if args.write_threshold:
             if Path(args.model).suffix != ".pt":
                 raise UserError("--write-threshold needs the .pt checkpoint (then export the ONNX model from it)")
