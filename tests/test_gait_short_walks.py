@@ -40,7 +40,7 @@ class FakeGait:
 
 
 def walker(person: int, clip_s: float = 4.4, visible: tuple[float, float] = (0.0, 99.0), fps: float = 25.0,
-           height: float = 0.7):
+           height: float = 0.7, standing: bool = False):
     """A skeleton source of `clip_s` seconds; the person is in view only between `visible` (seconds)."""
     from app.records import Frame, Skeleton
     from app.sources import Source
@@ -63,8 +63,9 @@ def walker(person: int, clip_s: float = 4.4, visible: tuple[float, float] = (0.0
                     image[:, 0] = 0.3 + 0.002 * i + 0.01 * np.sin(np.arange(33))
                     image[:, 1] = np.linspace(0.5 - height / 2, 0.5 + height / 2, 33)
                     moving = world.copy()
-                    moving[27, 0] += 0.25 * np.sin(2 * np.pi * t)      # the feet move apart and together
-                    moving[28, 0] -= 0.25 * np.sin(2 * np.pi * t)
+                    step = 0.0 if standing else 0.25 * np.sin(2 * np.pi * t)   # the feet move apart and together
+                    moving[27, 0] += step
+                    moving[28, 0] -= step
                     skeletons = [Skeleton(image=image, world=moving, visibility=np.ones(33, np.float32),
                                           presence=np.ones(33, np.float32))]
                 yield Frame(image=None, index=i, timestamp=t, size=(320, 240), skeletons=skeletons)
@@ -154,7 +155,13 @@ def test_enrol_tap_reports_tracked_time_and_embeds_a_short_walk():
     assert tap.tracked_seconds() == pytest.approx(2.4, abs=0.1)
     result = tap.finish()
     assert result.embeddings and all(np.allclose(e, basis(5)) for e in result.embeddings)
-    assert result.tracked_seconds == pytest.approx(2.4, abs=0.1)
+    assert result.tracked_seconds == pytest.approx(2.4, abs=0.1) and result.note == ""
+    tap.start()                                                # a person who does not walk: enrolled, with a note
+    for frame in walker(6, 3.0, standing=True).open().frames():
+        tracks = tracker.update(frame.skeletons or [], frame.timestamp, frame.size).tracked
+        tap.observe(FrameResult(frame=frame, tracks=tracks, predictions={}))
+    standing = tap.finish()
+    assert standing.embeddings and "hardly walked" in standing.note
 
 
 # ----------------------------------------------------------------------------------- real-gait evaluation

@@ -1,9 +1,12 @@
-"""Gait embeddings of the person walking in a source, through the real-time pipeline.
+"""Gait embeddings of the person walking in a source, through the real-time pipeline's pose and tracking.
 
-The source is read for `seconds` (from `start`) by `app.pipeline.Pipeline` (pose -> tracks -> windows) with a
-`Recogniser` around the gait model, so enrolment sees exactly the windows, preprocessing and embeddings the
-live app sees. The embeddings of the dominant track (the one with the most windows) are returned; enrolment
-turns them into templates, identification matches their template against the gallery.
+The source is read for `seconds` (from `start`) by `app.pipeline.Pipeline` (pose -> tracks). Every tracked frame
+of each person is kept, and the person tracked longest is cut into the gait model's windows (its T at its sample
+rate, as the live window buffer makes them) that together use all their frames (`track_windows`), so a walk a
+little shorter than one window still counts. The windows go through the app's gait preprocessing
+(`app.identity.gait_model_input`) and the model. A quality gate (enough tracking, walking feet, enough pixels)
+refuses a walk with a reason that says how long the person was tracked. Enrolment turns the embeddings into
+templates, identification matches their template against the gallery.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ class TapResult:
     tracks_seen: int
     tracked_seconds: float = 0.0  # how long the enrolled person was tracked while collecting
     rejected: str = ""  # why the quality gate refused the walk ('' = accepted or not checked)
+    note: str = ""  # a warning that did not refuse the walk (e.g. the person hardly walked)
 
 
 class EnrolmentTap:
@@ -45,6 +46,7 @@ class EnrolmentTap:
         self._per_track: dict[int, list[np.ndarray]] = {}
         self._histories: dict[int, Any] = {}
         self._runtime: Any = None
+        self.min_stride_m = 0.0  # walking check at finish(): 0 = warn only (TapResult.note)
 
     def set_gait_runtime(self, runtime: Any) -> None:
         self._runtime = runtime
@@ -130,10 +132,18 @@ class EnrolmentTap:
             self._per_track, self._histories = {}, {}
         if history is None or self._runtime is None:
             return TapResult(chosen, embeddings, tracks_seen)
-        from app.gallery.enrol import GaitCollection, embed_track
+        from app.gallery.enrol import MIN_STRIDE_M, GaitCollection, embed_track
 
-        collection = embed_track(history, self._runtime, GaitCollection(embeddings=[], track_id=tid))
-        return TapResult(tid, collection.embeddings, tracks_seen, collection.tracked_seconds, collection.rejected)
+        # The GUI's walking check only warns (min_stride_m=0 here): the person enrolling is watching the window,
+        # and the demo stream's people do actions rather than walk. The CLI refuses (--min-stride).
+        collection = embed_track(history, self._runtime, GaitCollection(embeddings=[], track_id=tid),
+                                 min_stride_m=self.min_stride_m)
+        note = ""
+        if collection.embeddings and collection.stride_m < MIN_STRIDE_M:
+            note = (f"the person hardly walked (feet apart by {collection.stride_m:.2f} m at most): the templates "
+                    "may match poorly; enrol a walk across the view")
+        return TapResult(tid, collection.embeddings, tracks_seen, collection.tracked_seconds, collection.rejected,
+                         note)
 
     def cancel(self) -> None:
         with self._lock:

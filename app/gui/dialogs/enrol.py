@@ -145,7 +145,9 @@ class EnrolDialog(QDialog):
         self.state = "done"
         self.progress.setValue(1000)
         count = self.person.num_templates
-        self.message.setText(f"Enrolled {self.person.name} ({count} template{'s' if count != 1 else ''}).")
+        note = getattr(result, "note", "")
+        self.message.setText(f"Enrolled {self.person.name} ({count} template{'s' if count != 1 else ''})."
+                             + (f" Note: {note}." if note else ""))
         self.accept()
 
     def _fail(self, message: str, final: bool = True) -> None:
