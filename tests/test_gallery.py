@@ -542,7 +542,10 @@ class WalkerSource:
                     image = np.zeros((33, 3), np.float32)
                     image[:, 0] = 0.3 + 0.004 * i + 0.01 * np.sin(np.arange(33))
                     image[:, 1] = np.linspace(0.2, 0.9, 33)
-                    skeleton = Skeleton(image=image, world=base.copy(), visibility=np.ones(33, np.float32),
+                    world = base.copy()
+                    world[27, 0] += 0.25 * np.sin(i / 5)               # the feet move: the gait gate sees walking
+                    world[28, 0] -= 0.25 * np.sin(i / 5)
+                    skeleton = Skeleton(image=image, world=world, visibility=np.ones(33, np.float32),
                                         presence=np.ones(33, np.float32))
                     yield Frame(image=None, index=i, timestamp=i / fps, size=(640, 480), skeletons=[skeleton])
 
@@ -603,7 +606,8 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
                          embed_dim=model.embed_dim, preprocess={"layout": "mediapipe33", "window": 16},
                          model_id=weights_id(state))
     save_checkpoint(tmp_path / "gait.pt", {"meta": meta.to_dict(), "model": state})
-    g = ["--gallery", str(tmp_path / "g.sqlite"), "--gait-model", str(tmp_path / "gait.pt"), "--backend", "torch-cpu"]
+    g = ["--gallery", str(tmp_path / "g.sqlite"), "--gait-model", str(tmp_path / "gait.pt"), "--backend", "torch-cpu",
+         "--min-stride", "0"]                                        # the demo person does actions, not walks
     assert main(["gallery", "enroll", "Synth", "synthetic:1", "--seconds", "2", *g]) == 0
     with GalleryStore(tmp_path / "g.sqlite", create=False) as store:
         assert store.model_id == meta.model_id and [p.name for p in store.persons()] == ["Synth"]

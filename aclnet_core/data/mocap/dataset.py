@@ -130,6 +130,10 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
         raise UserError(f"unknown mocap split {split!r}; choose one of {', '.join(MOCAP_SPLITS)}")
     if not data.path:
         raise UserError("mocap data needs a folder (data.path or --data)")
+    if (data.options or {}).get("task") == "gait":  # real walkers as identities (aclnet_core/data/mocap/gait.py)
+        from aclnet_core.data.mocap.gait import load_mocap_gait_split
+
+        return load_mocap_gait_split(data, split)
     root = Path(data.path)
     opts = _options(data)
     product = _is_product_set(root)
