@@ -10,6 +10,7 @@ from test_app_fixtures import probe_video, stick_skeleton
 
 from aclnet_core.errors import UserError
 from app.overlay import (
+    NO_ACTION,
     draw_frame_result,
     draw_skeleton,
     draw_track_label,
@@ -76,11 +77,11 @@ def _drawn_captions(monkeypatch, prediction: Prediction, **kwargs) -> list[tuple
 
 
 def test_below_the_threshold_the_raw_guess_is_hidden_unless_asked_for(monkeypatch):
-    """A smoothed label of None (below the threshold) draws "no action" without a score by default; the raw
+    """A smoothed label of None (below the threshold) draws NO_ACTION without a score by default; the raw
     per-window guess appears, in brackets, only with show_raw_label=True. A label above the threshold is drawn as is."""
     below = Prediction(5, None, 0.0, raw_label="wave_left", raw_score=0.41, identity="Ada", identity_score=0.95)
-    assert _drawn_captions(monkeypatch, below) == [(5, "no action", None, "Ada")]
-    assert _drawn_captions(monkeypatch, below, show_raw_label=False) == [(5, "no action", None, "Ada")]
+    assert _drawn_captions(monkeypatch, below) == [(5, NO_ACTION, None, "Ada")]
+    assert _drawn_captions(monkeypatch, below, show_raw_label=False) == [(5, NO_ACTION, None, "Ada")]
     assert _drawn_captions(monkeypatch, below, show_raw_label=True) == [(5, "(wave_left)", 0.41, "Ada")]
     above = Prediction(5, "clap", 0.83, raw_label="wave_left", raw_score=0.41, identity_score=0.2)
     for show_raw in (False, True):

@@ -74,7 +74,8 @@ def decide(logits: np.ndarray, embeddings: np.ndarray | None, extra: dict[str, A
     scores = open_set_scores(logits, embeddings, temperature, prototypes, reject)
     if method not in scores:
         return probs
-    gate = 1.0 / (1.0 + np.exp(-(scores[method] - float(cal["threshold"])) / max(float(cal["width"]), 1e-9)))
+    z = (scores[method] - float(cal["threshold"])) / max(float(cal["width"]), 1e-9)
+    gate = 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
     return probs * gate[:, None]
 
 
