@@ -55,6 +55,8 @@ PRODUCT_LABEL_MAP: dict[str, str] = {
 }
 # Real motion of actions outside the classes: the out-of-set pool. Left out: CMU 'stretch' (warm-up mixes with
 # squats and jumping jacks, which are classes) and CMU 105 'other' (turns and stylised walks, i.e. walking).
+# Basketball (dribbling) stays: without it the model labels real drinking and a gym scene with confident
+# classes (docs/RESULTS.md, the v2c run).
 PRODUCT_NEGATIVES = ("dance", "basketball", "basketball_signal", "wipe", "washwindow")
 # Subject-disjoint: HDM05 actors, CMU subjects and ReActIdle people (manifest 'subject').
 PRODUCT_SPLITS: dict[str, list[str]] = {
