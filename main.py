@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_eval_parser(sub)
     for module, func in (("aclnet_core.export.cli", "add_export_parser"), ("app.cli", "add_bench_parser"),
-                         ("app.gallery_cli", "add_gallery_parser"), ("app.cli", "add_record_parser"),
+                         ("app.gallery_cli", "add_gallery_parser"), ("app.actions_cli", "add_actions_parser"),
+                         ("app.cli", "add_record_parser"),
                          ("app.synth_cli", "add_synth_parser")):
         register = _optional(module, func)
         if register:

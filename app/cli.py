@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from aclnet_core.errors import UserError
@@ -79,6 +80,11 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
     ident.add_argument("--gallery", help="identify people against this gallery file (needs the gait model)")
     ident.add_argument("--gait-model", help="gait model (default: the shipped assets/models/gait.*)")
     ident.add_argument("--threshold", type=float, help="identity threshold (cosine similarity)")
+    custom = parser.add_argument_group("custom actions")
+    custom.add_argument("--actions", metavar="PATH", help="also recognise the custom actions of this library "
+                        "(`actions add`); a window close to one shows it instead of the model's label")
+    custom.add_argument("--actions-threshold", type=float, metavar="T",
+                        help="cosine similarity a window needs to count as a custom action (default: calibrated)")
     parser.add_argument("--threshold-label", type=float, default=None, metavar="P",
                         help="smoothed probability needed to show a label (default 0.5; below: no action)")
     parser.add_argument("--max-frames", type=int, metavar="N",
@@ -106,6 +112,11 @@ def run_annotate_command(args: argparse.Namespace) -> int:
         args.output = args.output or "demo.mp4"
     elif not args.inputs:
         raise UserError("give at least one input video (or --demo)")
+    if args.actions_threshold is not None and not (math.isfinite(args.actions_threshold)
+                                                   and -1 <= args.actions_threshold <= 1):
+        raise UserError("--actions-threshold must be a cosine similarity between -1 and 1")
+    if args.actions_threshold is not None and not args.actions:
+        raise UserError("--actions-threshold needs --actions")
     smoothing = SmoothingOptions()
     if args.threshold_label is not None:
         if not 0 < args.threshold_label < 1:
@@ -115,7 +126,8 @@ def run_annotate_command(args: argparse.Namespace) -> int:
     options = AnnotateOptions(
         model=args.model, backend=args.backend, pose_only=args.pose_only, pose=_pose_options(args),
         recogniser=RecogniserOptions(smoothing=smoothing), gallery=args.gallery, gait_model=args.gait_model,
-        identity_threshold=args.threshold, write_json=args.json, write_csv=args.csv, hud=args.hud,
+        identity_threshold=args.threshold, actions=args.actions, actions_threshold=args.actions_threshold,
+        write_json=args.json, write_csv=args.csv, hud=args.hud,
         max_frames=args.max_frames,
         progress=not args.no_progress and sys.stderr.isatty())
     try:

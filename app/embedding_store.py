@@ -341,7 +341,8 @@ class EmbeddingStore:
         return count
 
     def add_templates(self, name: str, templates: Iterable[Any], model_id: str, *, source: str = "",
-                      num_windows: int = 0, create: bool = True) -> PersonRecord:
+                      num_windows: int = 0, create: bool = True, exists_ok: bool = True,
+                      sources: list[str] | None = None) -> PersonRecord:
         """Add templates to a person (created when new, unless create=False), all in one transaction.
 
         `templates` may be a generator: it is consumed inside the transaction, so nothing is stored unless
@@ -352,12 +353,21 @@ class EmbeddingStore:
             self._claim_model(c, model_id)
             now = _now()
             person_id = self._person_id(c, name)
+            if person_id is not None and not exists_ok:
+                raise UserError(f"the {self.words.store} already has {self.words.a_item} named {name!r}")
             if person_id is None:
                 if not create:
                     raise UserError(f"no {self.words.item} named {name!r} in the {self.words.store}")
                 person_id = c.execute("INSERT INTO persons(name, created_at, updated_at) VALUES (?, ?, ?)",
                                       (name, now, now)).lastrowid
-            added = self._insert_templates(c, person_id, templates, model_id, source, num_windows, now)
+            if sources is None:
+                added = self._insert_templates(c, person_id, templates, model_id, source, num_windows, now)
+            else:
+                templates = list(templates)
+                if len(sources) != len(templates):
+                    raise UserError("one source per template is needed")
+                added = sum(self._insert_templates(c, person_id, [t], model_id, s, num_windows, now)
+                            for t, s in zip(templates, sources))
             if added == 0:
                 raise UserError(f"no {self.words.vectors} to store for {name!r}")
             c.execute("UPDATE persons SET updated_at = ? WHERE id = ?", (now, person_id))
