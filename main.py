@@ -41,7 +41,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", metavar="CKPT", help="continue a run exactly from its last.pt")
     p.add_argument("--init", metavar="CKPT", help="start from a trained model's weights (fine-tuning, e.g. from a "
-                   "synthetic pretraining in the same layout); the class head is new when the classes differ")
+                   "synthetic pretraining in the same layout); the class head is new when the classes differ. "
+                   "A recordings folder starts from the shipped action model unless --init none")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set optim.lr=0.05 --set acl.use_inter=false")
     p.add_argument("--no-progress", action="store_true")
@@ -56,11 +57,18 @@ def run_train(args: argparse.Namespace) -> int:
                "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
                "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
                "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from"}
+    from_scratch = args.init == "none"
+    if from_scratch:
+        args.init = None
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")
+    kind = args.kind
     if args.data and not args.kind and not args.config:
-        overrides.append("data.kind=" + _guess_kind(args.data))
+        kind = _guess_kind(args.data)
+        overrides.append("data.kind=" + kind)
+    if kind == "recordings" and not args.config and not args.resume:
+        overrides = _recordings_defaults(args, overrides, from_scratch)
     cfg = load_config(args.config, overrides + args.overrides)
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
     result = trainer.fit()
@@ -70,11 +78,34 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recordings_defaults(args: argparse.Namespace, overrides: list[str], from_scratch: bool) -> list[str]:
+    """Small-data defaults for a folder of recordings (aclnet_core.train.recordings_setup)."""
+    from aclnet_core.train.recordings_setup import plan_recordings_training
+
+    explicit = {item.split("=", 1)[0].strip() for item in overrides + args.overrides}
+    init = None if from_scratch else (args.init or _shipped_action_checkpoint())
+    if from_scratch:
+        explicit.add("init_from")
+    plan = plan_recordings_training(args.data, explicit, init, args.layout or "mediapipe33")
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return plan.overrides + overrides
+
+
+def _shipped_action_checkpoint() -> str | None:
+    path = ROOT / "assets" / "models" / "action.pt"
+    return str(path) if path.is_file() else None
+
+
 def _guess_kind(path: str) -> str:
+    """The dataset kind of --data: a .pkl is pyskl, a folder holding .npz recordings (at any depth) is
+    recordings, a folder of NW-UCLA json files is nw_ucla."""
     p = Path(path)
     if p.suffix == ".pkl":
         return "pyskl"
-    if p.is_dir() and any(p.glob("*.npz")):
+    if p.is_dir() and next(p.rglob("*.npz"), None) is not None:
+        return "recordings"
+    if p.suffix == ".npz":
         return "recordings"
     return "nw_ucla" if p.is_dir() else "pyskl"
 
