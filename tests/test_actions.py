@@ -171,3 +171,16 @@ def test_cli_bad_input_is_one_line_exit_2_library_unchanged(tmp_path, clips, cas
     lines = [line for line in r.stderr.splitlines() if not line.startswith("inference backend")]
     assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
     assert _snapshot(lib) == before
+
+
+# ------------------------------------------------------------------------------------------------ few-shot protocol
+def test_fewshot_protocol_on_generated_subjects():
+    from app.actions.examples import open_action_runtime
+    from app.actions.fewshot_eval import run_fewshot, synthetic_clips
+
+    clips = [c for c in synthetic_clips(subjects=4, per_subject=2)
+             if c.action in ("clap", "kick", "bow", "squat", "jump")]
+    result = run_fewshot(clips, open_action_runtime(), ["clap", "kick", "squat"], shots=3, seed=1)
+    assert set(result.enrol_subjects).isdisjoint(result.test_subjects)
+    assert result.top1 >= 0.8 and result.unknown_windows > 0 and result.unknown_rejected >= 0.5
+    assert result.seconds_last_example < 10
