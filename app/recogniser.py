@@ -180,7 +180,7 @@ class Recogniser:
         embeddings = np.asarray(embedding, dtype=np.float32)
         labels = self.labels
         if self.actions is not None:
-            merged = self.actions.merge(self.labels, probabilities, embeddings)
+            merged = self.actions.merge(self.labels, probabilities, embeddings, windows)
             labels, probabilities = merged.labels, merged.probabilities
         matches: dict[int, Any] = {}
         if self.identity is not None:

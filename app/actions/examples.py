@@ -24,8 +24,8 @@ from aclnet_core.errors import UserError
 from app.records import Skeleton, Window
 from app.windows import TrackWindowBuffer, WindowOptions
 
-__all__ = ["ExampleCollection", "collect_example", "embed_windows", "example_window_options", "open_action_runtime",
-           "windows_from_sequence"]
+__all__ = ["ExampleCollection", "collect_example", "embed_windows", "example_window_options", "in_span",
+           "open_action_runtime", "windows_from_sequence"]
 
 EXAMPLE_STRIDE = 4  # model samples between two windows of an example (the live app: 8)
 EXAMPLE_MIN_SPAN = 0.5  # fraction of a window that must be observed before an example's first window
@@ -67,7 +67,9 @@ def example_window_options(meta: Any, stride: int = EXAMPLE_STRIDE) -> WindowOpt
                          stride=stride, min_span=EXAMPLE_MIN_SPAN)
 
 
-def _in_span(window_start: float, window_end: float, start: float, end: float | None) -> bool:
+def in_span(window_start: float, window_end: float, start: float, end: float | None) -> bool:
+    """True when a window [window_start, window_end] covers at least half of the span [start, end] (or half a
+    window, for a span longer than a window) and ends by the span's end (+0.5 s)."""
     end = window_end if end is None else end
     overlap = min(window_end, end) - max(window_start, start)
     need = 0.5 * min(window_end - window_start, max(end - start, 1e-6))
@@ -101,7 +103,7 @@ def collect_example(source_spec: str, runtime: Any, start: float = 0.0, end: flo
                 for track_id, prediction in result.predictions.items():
                     if prediction.frame_index != result.frame.index or prediction.embedding is None:
                         continue
-                    if _in_span(t - options.span_s, t, start, end):
+                    if in_span(t - options.span_s, t, start, end):
                         per_track.setdefault(track_id, []).append(np.asarray(prediction.embedding, np.float32))
             if progress is not None:
                 progress(last - (first or 0.0))

@@ -65,6 +65,7 @@ class CustomActions:
         self.library = library
         self.model_id = model_id
         self.threshold = threshold
+        self.tap = None  # an app.actions.tap.WindowTap while the GUI may teach from the stream
         self._lock = threading.Lock()
         self._revision: tuple[int, int] | None = None
         self._matcher = ActionMatcher(np.zeros((0, 0)), [])
@@ -88,7 +89,13 @@ class CustomActions:
             vectors, names = self.library.examples()
             self._matcher = ActionMatcher(vectors, names, self.threshold)
 
-    def merge(self, labels: list[str], probabilities: np.ndarray, embeddings: np.ndarray) -> MergedOutput:
+    def merge(self, labels: list[str], probabilities: np.ndarray, embeddings: np.ndarray,
+              windows: list | None = None) -> MergedOutput:
+        """Shipped labels + custom actions; `windows` (app.records.Window, one per row) also go to the tap."""
+        tap = self.tap
+        if tap is not None and windows is not None:
+            for window, embedding in zip(windows, embeddings):
+                tap.feed(window.track_id, window.start_time, window.end_time, embedding)
         matcher = self.matcher
         if len(matcher) == 0:
             return MergedOutput(list(labels), np.asarray(probabilities), [])
