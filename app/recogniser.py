@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from aclnet_core.errors import UserError
+from aclnet_core.eval.open_set import decide
 from app.records import Prediction, Window
 from app.smoothing import SmoothingOptions, TrackLabelSmoothers
 from app.windows import WindowOptions
@@ -176,8 +177,9 @@ class Recogniser:
             return {}
         x = self.model_input(windows, self.cfg, int(self.meta.in_channels))
         logits, embedding = self.runtime.infer(x)
-        probabilities = softmax(np.asarray(logits, dtype=np.float64))
         embeddings = np.asarray(embedding, dtype=np.float32)
+        # calibrated probabilities times the open-set gate: a window unlike every class shows no confident label
+        probabilities = decide(np.asarray(logits, dtype=np.float64), embeddings, getattr(self.meta, "extra", None))
         labels = self.labels
         if self.actions is not None:
             merged = self.actions.merge(self.labels, probabilities, embeddings, windows)

@@ -18,6 +18,12 @@ def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], li
     if data.kind == "synthetic":
         from aclnet_core.data.synthetic_dataset import load_synthetic_split
         seqs, names = load_synthetic_split(data, split)
+    elif data.kind == "mocap":
+        from aclnet_core.data.mocap import load_mocap_split
+        from aclnet_core.data.synthetic_dataset import to_layout
+        seqs, names = load_mocap_split(data, split)
+        if data.layout != "mediapipe33":  # pretraining for another layout: the documented subset conversions
+            seqs = [to_layout(seq, data.layout) for seq in seqs]
     else:
         from aclnet_core.data.loaders import DatasetSpec, load_dataset
         spec = DatasetSpec(kind=data.kind, path=data.path, split=split, layout=data.layout,

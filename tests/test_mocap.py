@@ -1,0 +1,216 @@
+"""Motion capture -> MediaPipe-33 mapping, rendering through virtual cameras, subject-disjoint splits, BVH."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from aclnet_core.data.mocap.dataset import load_mocap_split
+from aclnet_core.data.mocap.render import azimuth_bands, render_segment, resample_time
+from aclnet_core.data.mocap.to_mediapipe import mediapipe33_scene, resolve_joints
+from aclnet_core.data.mocap.trials import load_trial
+from aclnet_core.errors import UserError
+
+# A standing person in the ASF/AMC (CMU, HDM05) skeleton, facing +z, y up, metres; left = +x.
+ASF = {
+    "root": (0, 0.95, 0), "lhipjoint": (0.09, 0.92, 0), "rhipjoint": (-0.09, 0.92, 0), "lowerback": (0, 1.05, 0),
+    "lfemur": (0.09, 0.50, 0.02), "rfemur": (-0.09, 0.50, 0.02), "upperback": (0, 1.20, 0),
+    "ltibia": (0.09, 0.08, 0), "rtibia": (-0.09, 0.08, 0), "thorax": (0, 1.40, 0), "lfoot": (0.09, 0.02, 0.13),
+    "rfoot": (-0.09, 0.02, 0.13), "lowerneck": (0, 1.45, 0), "lclavicle": (0.18, 1.40, 0),
+    "rclavicle": (-0.18, 1.40, 0), "ltoes": (0.09, 0.01, 0.18), "rtoes": (-0.09, 0.01, 0.18),
+    "upperneck": (0, 1.52, 0), "lhumerus": (0.20, 1.12, 0), "rhumerus": (-0.20, 1.12, 0), "head": (0, 1.72, 0),
+    "lradius": (0.21, 0.86, 0.02), "rradius": (-0.21, 0.86, 0.02), "lwrist": (0.21, 0.84, 0.02),
+    "rwrist": (-0.21, 0.84, 0.02), "lhand": (0.21, 0.78, 0.03), "lthumb": (0.21, 0.80, 0.08),
+    "rhand": (-0.21, 0.78, 0.03), "rthumb": (-0.21, 0.80, 0.08), "lfingers": (0.21, 0.72, 0.03),
+    "rfingers": (-0.21, 0.72, 0.03),
+}
+
+
+def standing(frames: int = 40, step: float = 0.0) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(T, 31, 3) ASF joints, moving ``step`` metres along +z per frame."""
+    names = tuple(ASF)
+    pose = np.array([ASF[n] for n in names], dtype=np.float32)
+    joints = np.repeat(pose[None], frames, 0)
+    joints[..., 2] += step * np.arange(frames)[:, None]
+    return joints, names
+
+
+def test_asf_maps_body_joints_and_synthesises_face_hands_feet():
+    joints, names = standing(2)
+    mp = mediapipe33_scene(joints, names)
+    assert mp.shape == (2, 33, 3)
+    np.testing.assert_allclose(mp[0, 11], ASF["lclavicle"], atol=1e-6)  # left shoulder
+    np.testing.assert_allclose(mp[0, 24], ASF["rhipjoint"], atol=1e-6)
+    np.testing.assert_allclose(mp[0, 27], ASF["ltibia"], atol=1e-6)  # left ankle
+    nose, l_ear, r_ear = mp[0, 0], mp[0, 7], mp[0, 8]
+    assert nose[2] > l_ear[2] + 0.05  # the face looks forward (+z)
+    assert l_ear[0] > 0.05 > -0.05 > r_ear[0]  # left ear on the person's left (+x)
+    assert ASF["upperneck"][1] < nose[1] < ASF["head"][1]
+    assert mp[0, 29, 2] < ASF["ltibia"][2] and mp[0, 29, 1] < ASF["ltibia"][1]  # heel behind and below the ankle
+    assert mp[0, 31, 2] > ASF["lfoot"][2]  # foot index beyond the ball of the foot
+    hand = mp[0, [17, 19, 21]]
+    assert np.all(np.linalg.norm(hand - np.array(ASF["lradius"]), axis=1) < 0.12)
+    assert mp[0, 21, 2] > mp[0, 17, 2]  # thumb side towards the thumb tip
+
+
+def test_missing_core_joint_is_a_one_line_error():
+    _joints, names = standing(2)
+    keep = [i for i, n in enumerate(names) if n != "lfemur"]
+    with pytest.raises(UserError, match="l_knee"):
+        resolve_joints([names[i] for i in keep])
+
+
+def test_render_views_keep_left_and_right_and_centre_the_hips():
+    joints, names = standing(30)
+    scene = mediapipe33_scene(joints, names)
+    rng = np.random.default_rng(0)
+    front = render_segment(scene, rng, ((-1.0, 1.0),), noise=False)
+    back = render_segment(scene, rng, ((179.0, 180.0),), noise=False)
+    for seg in (front, back):
+        assert seg.world.shape == (30, 33, 3) and seg.visibility.shape == (30, 33)
+        np.testing.assert_allclose(seg.world[:, [23, 24]].mean(1), 0.0, atol=1e-5)  # MediaPipe world: hip-centred
+        assert seg.world[0, 0, 1] < seg.world[0, 27, 1]  # y down: the nose above the ankles
+    # facing the camera, the person's left hand is on the image right (+x); from behind, on the left
+    assert front.world[0, 15, 0] > 0.1 and back.world[0, 15, 0] < -0.1
+    assert front.world[0, 0, 2] < front.world[0, 7, 2]  # the nose is nearer the camera than the ears
+
+
+def test_render_noise_is_seeded_and_lost_frames_are_filled():
+    joints, names = standing(60)
+    scene = mediapipe33_scene(joints, names)
+    a = render_segment(scene, np.random.default_rng(3))
+    b = render_segment(scene, np.random.default_rng(3))
+    np.testing.assert_array_equal(a.world, b.world)
+    assert np.all(np.any(a.world != 0, axis=(1, 2)))  # no all-zero (lost) frames: interpolated like the app
+
+
+def test_resample_time_plays_at_the_rate_and_speed():
+    frames = np.arange(31, dtype=np.float64)[:, None, None] * np.ones((1, 2, 3))  # value = frame index at 30 fps
+    out = resample_time(frames, 30.0, 10.0, 0.0, 4)
+    np.testing.assert_allclose(out[:, 0, 0], [0, 3, 6, 9])
+    fast = resample_time(frames, 30.0, 10.0, 0.5, 3, speed=2.0)
+    np.testing.assert_allclose(fast[:, 0, 0], [15, 21, 27])
+
+
+def test_azimuth_bands_are_disjoint_and_cover_the_circle():
+    bands = {s: azimuth_bands(s) for s in ("train", "val", "test")}
+    total = sum(hi - lo for b in bands.values() for lo, hi in b)
+    assert total == pytest.approx(360.0)
+    for a in bands["test"]:
+        assert all(a != b for b in bands["train"] + bands["val"])
+
+
+def _write_trial(path: Path, label: str, subject: str, frames: int = 45, step: float = 0.0) -> None:
+    joints, names = standing(frames, step)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, joints=joints, joint_names=np.array(names), fps=np.int32(30), subject=np.array(subject),
+             label=np.array(label), source=np.array("test"))
+
+
+@pytest.fixture
+def tiny_mocap(tmp_path: Path) -> Path:
+    for subject in ("a", "b", "c", "d"):
+        _write_trial(tmp_path / f"walk_{subject}.npz", "walk", subject, 60, step=0.04)
+        _write_trial(tmp_path / f"idle_{subject}.npz", "stand", subject, 45)
+    return tmp_path
+
+
+def _data(path: Path, **options) -> SimpleNamespace:
+    return SimpleNamespace(path=str(path), options=options, fps=10.0, layout="mediapipe33")
+
+
+def test_user_folder_splits_by_person_and_renders_at_the_rate(tiny_mocap: Path):
+    opts = {"splits": {"val": ["test:c"], "test": ["test:d"]}, "n_per_class": 5, "segment_s": 2.0}
+    train, names = load_mocap_split(_data(tiny_mocap, **opts), "train")
+    test, names_test = load_mocap_split(_data(tiny_mocap, **opts), "test")
+    assert names == names_test == ["stand", "walk"]
+    assert len(train) == 10 and all(s.keypoint.shape == (1, 20, 33, 3) for s in train)  # 2 s at 10 samples/s
+    assert {s.label for s in train} == {0, 1}
+    assert all(s.name.endswith(("_a", "_b")) for s in train)  # only the train people
+    assert {s.name.split("/")[0] for s in test} == {"test:d"}  # eval names: group/trial/segment/view
+    assert all(np.isfinite(s.keypoint).all() for s in train + test)
+
+
+def test_user_folder_errors_are_one_line(tiny_mocap: Path, tmp_path: Path):
+    with pytest.raises(UserError, match="unknown mocap split"):
+        load_mocap_split(_data(tiny_mocap), "nosuch")
+    with pytest.raises(UserError, match="unknown mocap data option"):
+        load_mocap_split(_data(tiny_mocap, bogus=1), "train")
+    with pytest.raises(UserError, match="not found"):
+        load_mocap_split(_data(tmp_path / "missing"), "train")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    np.savez(bad / "x.npz", joints=np.full((5, 31, 3), np.nan, np.float32), joint_names=np.array(tuple(ASF)))
+    with pytest.raises(UserError, match="NaN"):
+        load_trial(bad / "x.npz")
+
+
+def _write_bvh(path: Path, frames: int = 4) -> None:
+    def joint(name, off, children, depth=1):
+        pad = "  " * depth
+        s = f"{pad}JOINT {name}\n{pad}{{\n{pad}  OFFSET {off[0]} {off[1]} {off[2]}\n"
+        s += f"{pad}  CHANNELS 3 Zrotation Xrotation Yrotation\n"
+        for c in children:
+            s += joint(*c, depth=depth + 1)
+        if not children:
+            s += f"{pad}  End Site\n{pad}  {{\n{pad}    OFFSET 0 5 0\n{pad}  }}\n"
+        return s + f"{pad}}}\n"
+
+    def leg(side, x):
+        return (f"{side}UpLeg", (x, 0, 0), [(f"{side}Leg", (0, -45, 0), [(f"{side}Foot", (0, -42, 0),
+                [(f"{side}ToeBase", (0, -5, 12), [])])])])
+
+    def arm(side, x):
+        return (f"{side}Shoulder", (x * 0.3, 0, 0), [(f"{side}Arm", (x, 0, 0), [(f"{side}ForeArm", (x * 1.8, 0, 0),
+                [(f"{side}Hand", (x * 1.6, 0, 0), [])])])])
+
+    tree = [leg("Left", 10), leg("Right", -10), ("Spine", (0, 20, 0), [("Spine1", (0, 25, 0), [
+        ("Neck", (0, 10, 0), [("Head", (0, 10, 0), [])]), arm("Left", 6), arm("Right", -6)])])]
+    text = "HIERARCHY\nROOT Hips\n{\n  OFFSET 0 95 0\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
+    text += "".join(joint(*c) for c in tree) + "}\n"
+    channels = 6 + 3 * text.count("JOINT")
+    text += f"MOTION\nFrames: {frames}\nFrame Time: 0.04\n"
+    for f in range(frames):
+        text += " ".join(["0", "95", str(f * 5)] + ["0"] * (channels - 3)) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_bvh_folder_is_read_with_labels_from_folders(tmp_path: Path):
+    _write_bvh(tmp_path / "walk" / "p1_take1.bvh")
+    trial = load_trial(tmp_path / "walk" / "p1_take1.bvh", label="walk", subject="p1")
+    assert trial.fps == pytest.approx(25.0)
+    assert trial.joints.shape[:2] == (4, 21)
+    np.testing.assert_allclose(trial.joints[:, 0, 2], [0.0, 0.05, 0.10, 0.15], atol=1e-5)  # cm -> m
+    mp = mediapipe33_scene(trial.joints, trial.joint_names)
+    assert mp[0, 0, 1] > mp[0, 11, 1] > mp[0, 23, 1] > mp[0, 27, 1]  # nose > shoulder > hip > ankle (y up)
+    from aclnet_core.data.mocap.trials import find_trials
+
+    (_found, meta), = find_trials(tmp_path)
+    assert meta == {"label": "walk", "subject": "p1"}
+
+
+def test_bad_bvh_is_a_one_line_error(tmp_path: Path):
+    bad = tmp_path / "x.bvh"
+    bad.write_text("HIERARCHY\nROOT Hips\n{\n")
+    with pytest.raises(UserError, match="BVH"):
+        load_trial(bad)
+
+
+def test_shared_mocap_splits_are_subject_disjoint(shared_dir):
+    root = shared_dir / "data" / "mocap"
+    if not (root / "manifest.csv").is_file():
+        pytest.skip("../shared/data/mocap is absent")
+    data = _data(root, n_per_class=2, eval_segments_per_trial=1)
+    data.fps = 12.5
+    groups = {}
+    for split in ("val", "test"):
+        seqs, names = load_mocap_split(data, split)
+        groups[split] = {s.name.split("/")[0] for s in seqs if not s.name.startswith("synthetic")}
+    assert names[0] == "no_action" and {"walk", "run", "squat", "kick", "lie_down", "wave"} <= set(names)
+    assert not groups["val"] & groups["test"]
+    train, _ = load_mocap_split(data, "train")
+    assert {s.label for s in train} == set(range(len(names)))
