@@ -105,7 +105,7 @@ def format_calibration(cal) -> str:
 
 def run_add(args: argparse.Namespace) -> int:
     from app.actions.examples import collect_example, open_action_runtime
-    from app.actions.library import check_action_name
+    from app.actions.library import check_action_name, example_key
     from app.actions.matcher import leave_one_out
 
     name = check_action_name(args.name)
@@ -122,17 +122,18 @@ def run_add(args: argparse.Namespace) -> int:
     vectors, sources = [], []
     for spec in args.sources:
         collection = collect_example(spec, runtime, args.start, args.end, args.track)
-        vectors.append(collection.vector)
         span = f" [{args.start:g}-{args.end:g} s]" if args.end is not None else (
             f" [{args.start:g} s-]" if args.start else "")
-        sources.append(f"{spec}{span} track {collection.track_id}")
+        key = example_key(f"{spec}{span} track {collection.track_id}")
+        vectors.extend(collection.embeddings)
+        sources.extend([key] * len(collection.embeddings))
     with _open(args) as library:
         action = library.add_templates(name, vectors, model_id, sources=sources, num_windows=0,
                                        exists_ok=args.append)
         cal = leave_one_out(*library.examples())
         path = library.path
-    print(f"added {len(vectors)} example(s) of {action.name} ({action.num_templates} in all) to {path}; "
-          + format_calibration(cal))
+    print(f"added {len(args.sources)} example(s) of {action.name} ({action.num_templates} in all, "
+          f"{len(vectors)} windows) to {path}; " + format_calibration(cal))
     return 0
 
 
@@ -191,11 +192,11 @@ def run_eval(args: argparse.Namespace) -> int:
     from app.actions.matcher import leave_one_out
 
     with _open(args, create=False) as library:
-        vectors, names = library.examples()
+        vectors, names, groups = library.examples()
         path = library.path
     if not names:
         raise UserError(f"the action library {path} is empty: add actions first")
-    cal = leave_one_out(vectors, names)
+    cal = leave_one_out(vectors, names, groups)
     if args.json:
         print(json.dumps({"library": str(path), "accuracy": cal.accuracy, "correct": cal.correct,
                           "total": cal.total, "threshold": cal.threshold, "per_action": cal.per_action}, indent=2))

@@ -184,3 +184,20 @@ def test_fewshot_protocol_on_generated_subjects():
     assert set(result.enrol_subjects).isdisjoint(result.test_subjects)
     assert result.top1 >= 0.8 and result.unknown_windows > 0 and result.unknown_rejected >= 0.5
     assert result.seconds_last_example < 10
+
+
+def test_an_example_is_left_out_whole_and_counted_once(tmp_path):
+    rng = np.random.default_rng(5)
+    # action a: two examples far apart, each of 3 near-identical windows; b: one tight example pair
+    a1, a2 = cluster(0, 1, rng, 0.0), cluster(3, 1, rng, 0.0)
+    windows = np.concatenate([np.repeat(a1, 3, 0), np.repeat(a2, 3, 0), cluster(1, 2, rng), cluster(1, 2, rng)])
+    names = ["a"] * 6 + ["b"] * 4
+    groups = ["a1"] * 3 + ["a2"] * 3 + ["b1"] * 2 + ["b2"] * 2
+    by_example = leave_one_out(windows, names, groups)
+    assert by_example.total == 4  # examples, not windows
+    assert by_example.genuine[:6].max() < 0.9  # a window is never compared with its own example's windows
+    assert by_example.genuine[:6].max() < leave_one_out(windows, names).genuine[:6].min()  # per-window LOO
+    with ActionLibrary(tmp_path / "lib.sqlite") as lib:
+        lib.add_templates("a", windows[:6], "m", sources=groups[:6])
+        assert [(x.name, x.num_templates) for x in lib.persons()] == [("a", 2)]
+        assert lib.examples()[2] == groups[:6]

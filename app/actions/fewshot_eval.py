@@ -2,6 +2,8 @@
 
     python -m app.actions.fewshot_eval --loader synthetic                  # the synthetic generator (actor = subject)
     python -m app.actions.fewshot_eval --loader recordings --data DIR      # DIR/<action>/<subject>-….npz
+    python -m app.actions.fewshot_eval --loader mocap --actions squat,kick,reach_high,elbow_to_knee,arm_circles \
+        --enrol-subjects hdm05:bd,hdm05:bk,hdm05:dg                          # tested on every other person
     python -m app.actions.fewshot_eval --loader some.module:function       # any loader (e.g. real mocap)
 
 A loader yields `Clip(world (T, 33, 3) MediaPipe world landmarks, fps, action, subject)`. Clips are windowed
@@ -64,10 +66,11 @@ def _embed_clip(runtime, clip: Clip, options) -> np.ndarray:
 
 
 def run_fewshot(clips: list[Clip], runtime, actions: list[str] | None = None, num_actions: int = 5, shots: int = 5,
-                enrol_fraction: float = 0.5, seed: int = 0) -> FewShotResult:
+                enrol_fraction: float = 0.5, seed: int = 0, enrol_subjects: list[str] | None = None) -> FewShotResult:
+    """enrol_subjects: the subjects who give the examples (default: a seeded `enrol_fraction` of them); every
+    other subject is tested."""
     from app.actions.examples import example_window_options
     from app.actions.matcher import ActionMatcher
-    from app.gallery.templates import build_template
     from app.windows import WindowOptions
 
     if not clips:
@@ -76,15 +79,22 @@ def run_fewshot(clips: list[Clip], runtime, actions: list[str] | None = None, nu
     subjects = sorted({c.subject for c in clips})
     if len(subjects) < 2:
         raise UserError("the protocol needs clips of at least 2 subjects")
-    order = list(rng.permutation(subjects))
-    n_enrol = min(len(order) - 1, max(1, round(len(order) * enrol_fraction)))
-    enrol, test = sorted(order[:n_enrol]), sorted(order[n_enrol:])
+    if enrol_subjects:
+        unknown = sorted(set(enrol_subjects) - set(subjects))
+        if unknown:
+            raise UserError(f"no clips of subject(s) {', '.join(unknown)}")
+        enrol = sorted(enrol_subjects)
+        test = [s for s in subjects if s not in enrol]
+    else:
+        order = list(rng.permutation(subjects))
+        n_enrol = min(len(order) - 1, max(1, round(len(order) * enrol_fraction)))
+        enrol, test = sorted(order[:n_enrol]), sorted(order[n_enrol:])
     if actions is None:
         counts = Counter(c.action for c in clips if c.subject in enrol)
         actions = sorted(a for a, _ in counts.most_common(num_actions))
     example_opts = example_window_options(runtime.meta)
     live_opts = WindowOptions(length=example_opts.length, sample_fps=example_opts.sample_fps, stride=8)
-    vectors, names, last_seconds = [], [], 0.0
+    vectors, names, groups, last_seconds = [], [], [], 0.0
     for action in actions:
         pool = [c for c in clips if c.action == action and c.subject in enrol]
         if len(pool) < shots:
@@ -92,12 +102,12 @@ def run_fewshot(clips: list[Clip], runtime, actions: list[str] | None = None, nu
         for k in rng.choice(len(pool), size=shots, replace=False):
             started = time.perf_counter()
             emb = _embed_clip(runtime, pool[int(k)], example_opts)
-            if len(emb):
-                vectors.append(build_template(emb, reject_outliers=False).vector)
-                names.append(action)
+            vectors.extend(emb)
+            names.extend([action] * len(emb))
+            groups.extend([f"{action} {k}"] * len(emb))
             last_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    matcher = ActionMatcher(np.stack(vectors), names)
+    matcher = ActionMatcher(np.stack(vectors), names, groups=groups)
     last_seconds += time.perf_counter() - started
     known_hits, known_accept, unknown_reject, per = [], [], [], {}
     for clip in clips:
@@ -156,9 +166,40 @@ def recording_clips(folder: str | Path) -> list[Clip]:
     return clips
 
 
+def mocap_clips(root: str | Path = "../shared/data/mocap", segment_s: float = 3.5, per_trial: int = 3,
+                rate: float = 30.0, seed: int = 0) -> list[Clip]:
+    """Real motion capture (aclnet_core.data.mocap): each trial mapped to MediaPipe-33, cut into up to `per_trial`
+    segments of `segment_s` seconds and rendered through a random virtual camera as MediaPipe would report it
+    (world landmarks with its noise and lost frames). The subject is the trial's person (`source:subject`)."""
+    try:
+        from aclnet_core.data.mocap.dataset import load_trials
+        from aclnet_core.data.mocap.render import render_segment, resample_time
+        from aclnet_core.data.mocap.to_mediapipe import mediapipe33_scene
+    except ImportError:
+        raise UserError("the mocap loader needs aclnet_core.data.mocap (merge it from main)") from None
+    if not Path(root).is_dir():
+        raise UserError(f"no mocap folder at {root}")
+    rng = np.random.default_rng(seed)
+    clips = []
+    for trial in load_trials(str(root)):
+        if not trial.label:
+            continue
+        scene = mediapipe33_scene(trial.joints, trial.joint_names)
+        count = max(2, min(int(segment_s * rate), int(trial.seconds * rate)))
+        room = max(0.0, trial.seconds - count / rate)
+        starts = np.linspace(0.0, room, num=min(per_trial, 1 + int(room // (segment_s / 2))))
+        for start in starts:
+            segment = resample_time(scene, trial.fps, rate, float(start), count)
+            rendered = render_segment(segment, rng)
+            clips.append(Clip(rendered.world, rate, trial.label, trial.group))
+    return clips
+
+
 def _load(spec: str, data: str | None) -> list[Clip]:
     if spec == "synthetic":
         return synthetic_clips()
+    if spec == "mocap":
+        return mocap_clips(data or "../shared/data/mocap")
     if spec == "recordings":
         if not data:
             raise UserError("--loader recordings needs --data DIR")
@@ -177,12 +218,13 @@ def _load(spec: str, data: str | None) -> list[Clip]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m app.actions.fewshot_eval", description=__doc__.split("\n\n")[0])
-    p.add_argument("--loader", default="synthetic", help="synthetic | recordings | module:function")
+    p.add_argument("--loader", default="synthetic", help="synthetic | mocap | recordings | module:function")
     p.add_argument("--data", help="the loader's data (a folder for recordings)")
     p.add_argument("--actions", help="comma-separated library actions (default: the most frequent --num-actions)")
     p.add_argument("--num-actions", type=int, default=5)
     p.add_argument("--shots", type=int, default=5)
     p.add_argument("--enrol-fraction", type=float, default=0.5, help="share of subjects that give the examples")
+    p.add_argument("--enrol-subjects", help="comma-separated subjects that give the examples (the rest are tested)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", help="action encoder (default: the shipped one)")
     p.add_argument("--json", action="store_true")
@@ -194,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
 
         runtime = open_action_runtime(args.model)
         actions = [a.strip() for a in args.actions.split(",")] if args.actions else None
+        enrol = [x.strip() for x in args.enrol_subjects.split(",")] if args.enrol_subjects else None
         result = run_fewshot(_load(args.loader, args.data), runtime, actions, args.num_actions, args.shots,
-                             args.enrol_fraction, args.seed)
+                             args.enrol_fraction, args.seed, enrol)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -86,8 +86,8 @@ class CustomActions:
                             self.library.model_id, self.model_id)
                 self._matcher = ActionMatcher(np.zeros((0, 0)), [])
                 return
-            vectors, names = self.library.examples()
-            self._matcher = ActionMatcher(vectors, names, self.threshold)
+            vectors, names, groups = self.library.examples()
+            self._matcher = ActionMatcher(vectors, names, self.threshold, groups)
 
     def merge(self, labels: list[str], probabilities: np.ndarray, embeddings: np.ndarray,
               windows: list | None = None) -> MergedOutput:

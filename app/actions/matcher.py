@@ -1,9 +1,11 @@
 """Few-shot recognition: cosine similarity of a window embedding to each custom action's class prototype.
 
-A class's score is the cosine to its prototype (the normalised mean of its example vectors). The open-set
-threshold comes from leave-one-example-out: each example is scored against the library without it, its own
-class gives a genuine score and the best other class an impostor score; the threshold is the one that best
-separates the two (balanced accuracy), never below MIN_THRESHOLD. A window below it is not a custom action.
+An example is the set of windows the live app cut from it. A class's prototype is the normalised mean of its
+examples' mean directions (an example with many windows does not outweigh one with few); a window's score for
+a class is its cosine to the prototype. The open-set threshold comes from leave-one-example-out: each example
+is left out in turn, each of its windows is scored against the prototypes of the rest, its own action gives a
+genuine score and the best other action an impostor score; the threshold is the cut that best separates the
+two (balanced accuracy), never below MIN_THRESHOLD. A window below it is not a custom action.
 """
 
 from __future__ import annotations
@@ -38,20 +40,33 @@ class CustomMatch:
 class Calibration:
     """What leave-one-example-out says about a library."""
 
-    accuracy: float | None  # top-1 of each left-out example among the actions (None: no action has 2 examples)
+    accuracy: float | None  # examples whose windows' mean score picks their own action (None: no action has 2)
     threshold: float  # the open-set threshold it implies
-    genuine: np.ndarray = field(repr=False)  # score of each left-out example's own action
-    impostor: np.ndarray = field(repr=False)  # best score among the other actions
+    genuine: np.ndarray = field(repr=False)  # per left-out window: score of its own action
+    impostor: np.ndarray = field(repr=False)  # per left-out window: best score among the other actions
     correct: int = 0
     total: int = 0
     per_action: dict[str, float] = field(default_factory=dict)
 
 
-def _prototypes(vectors: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    actions = sorted(set(names), key=str.casefold)
-    owner = np.array([actions.index(n) for n in names])
-    protos = np.stack([vectors[owner == k].mean(0) for k in range(len(actions))])
-    return normalize_rows(protos), actions
+def _groups(names: Sequence[str], groups: Sequence[str] | None) -> list[tuple[str, str]]:
+    """The example key of each row: (action, group); rows without groups are examples of their own."""
+    if groups is None:
+        return [(n, f"row {i}") for i, n in enumerate(names)]
+    if len(groups) != len(names):
+        raise UserError("one example key per row is needed")
+    return list(zip(names, groups))
+
+
+def _prototypes(x: np.ndarray, keys: Sequence[tuple[str, str]]) -> tuple[np.ndarray, list[str]]:
+    """Unit prototype per action: the mean of its examples' unit mean directions."""
+    actions = sorted({k[0] for k in keys}, key=str.casefold)
+    examples: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        examples.setdefault(key, []).append(i)
+    means = {key: normalize_rows(x[rows].mean(0)[None])[0] for key, rows in examples.items()}
+    protos = [np.mean([m for key, m in means.items() if key[0] == a], axis=0) for a in actions]
+    return normalize_rows(np.stack(protos)), actions
 
 
 def _best_threshold(genuine: np.ndarray, impostor: np.ndarray) -> float:
@@ -59,56 +74,61 @@ def _best_threshold(genuine: np.ndarray, impostor: np.ndarray) -> float:
     if genuine.size == 0:
         return DEFAULT_THRESHOLD
     if impostor.size == 0:
-        return max(MIN_THRESHOLD, float(genuine.min()) - 0.05)
+        return max(MIN_THRESHOLD, float(np.percentile(genuine, 10)) - 0.05)
     values = np.unique(np.concatenate([genuine, impostor]))
     cuts = np.concatenate([(values[:-1] + values[1:]) / 2, [values[-1] + 1e-6]]) if values.size > 1 else values
-    best, best_t = -1.0, DEFAULT_THRESHOLD
-    for t in cuts:
-        balanced = 0.5 * (float((genuine >= t).mean()) + float((impostor < t).mean()))
-        if balanced >= best:
-            best, best_t = balanced, float(t)
-    return max(MIN_THRESHOLD, min(best_t, 0.999))
+    g, imp = np.sort(genuine), np.sort(impostor)
+    accept = 1.0 - np.searchsorted(g, cuts, side="left") / g.size
+    reject = np.searchsorted(imp, cuts, side="left") / imp.size
+    balanced = 0.5 * (accept + reject)
+    best = int(np.flatnonzero(balanced >= balanced.max() - 1e-12)[-1])
+    return max(MIN_THRESHOLD, min(float(cuts[best]), 0.999))
 
 
-def leave_one_out(vectors: np.ndarray, names: Sequence[str]) -> Calibration:
-    """Leave-one-example-out accuracy and the threshold it implies (needs no model, only the example vectors)."""
+def leave_one_out(vectors: np.ndarray, names: Sequence[str], groups: Sequence[str] | None = None) -> Calibration:
+    """Leave-one-example-out accuracy and the threshold it implies (needs no model, only the window vectors)."""
     names = list(names)
     if len(names) == 0:
         return Calibration(None, DEFAULT_THRESHOLD, np.zeros(0), np.zeros(0))
     x = normalize_rows(vectors)
-    genuine, impostor, hits, per = [], [], [], {}
-    for i, name in enumerate(names):
-        keep = np.arange(len(names)) != i
-        if not any(n == name for j, n in enumerate(names) if keep[j]):
+    keys = _groups(names, groups)
+    examples: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        examples.setdefault(key, []).append(i)
+    per_action_examples: dict[str, int] = {}
+    for action, _ in examples:
+        per_action_examples[action] = per_action_examples.get(action, 0) + 1
+    genuine, impostor, per = [], [], {}
+    for key, rows in examples.items():
+        if per_action_examples[key[0]] < 2:
             continue  # the only example of its action: nothing to compare it with
-        protos, actions = _prototypes(x[keep], [n for j, n in enumerate(names) if keep[j]])
-        scores = protos @ x[i]
-        own = actions.index(name)
-        genuine.append(float(scores[own]))
-        others = np.delete(scores, own)
-        if others.size:
-            impostor.append(float(others.max()))
-        hit = int(np.argmax(scores)) == own
-        hits.append(hit)
-        per.setdefault(name, []).append(hit)
-    g, imp = np.array(genuine), np.array(impostor)
+        rest = [i for i in range(len(names)) if keys[i] != key]
+        protos, actions = _prototypes(x[rest], [keys[i] for i in rest])
+        scores = x[rows] @ protos.T
+        own = actions.index(key[0])
+        genuine.extend(scores[:, own].tolist())
+        if len(actions) > 1:
+            impostor.extend(np.delete(scores, own, axis=1).max(axis=1).tolist())
+        per.setdefault(key[0], []).append(int(np.argmax(scores.mean(0))) == own)
+    hits = [h for v in per.values() for h in v]
     accuracy = float(np.mean(hits)) if hits else None
-    return Calibration(accuracy, _best_threshold(g, imp), g, imp, int(np.sum(hits)), len(hits),
-                       {k: float(np.mean(v)) for k, v in per.items()})
+    return Calibration(accuracy, _best_threshold(np.array(genuine), np.array(impostor)), np.array(genuine),
+                       np.array(impostor), int(np.sum(hits)), len(hits), {k: float(np.mean(v)) for k, v in per.items()})
 
 
 class ActionMatcher:
     """A fixed set of custom actions (class prototypes) and an open-set threshold."""
 
-    def __init__(self, vectors: np.ndarray, names: Sequence[str], threshold: float | None = None) -> None:
+    def __init__(self, vectors: np.ndarray, names: Sequence[str], threshold: float | None = None,
+                 groups: Sequence[str] | None = None) -> None:
         names = list(names)
-        self.calibration = leave_one_out(vectors, names) if names else None
+        self.calibration = leave_one_out(vectors, names, groups) if names else None
         if threshold is not None and not -1.0 <= float(threshold) <= 1.0:
             raise UserError(f"the action threshold is a cosine similarity in [-1, 1], not {threshold}")
         self.threshold = float(threshold) if threshold is not None else (
             self.calibration.threshold if self.calibration is not None else DEFAULT_THRESHOLD)
         if names:
-            self.prototypes, self.actions = _prototypes(normalize_rows(vectors), names)
+            self.prototypes, self.actions = _prototypes(normalize_rows(vectors), _groups(names, groups))
         else:
             self.prototypes, self.actions = np.zeros((0, 0)), []
 

@@ -130,8 +130,9 @@ class ActionTeaching(QObject):
         dialog.open()
         return dialog
 
-    def commit(self, name: str, vectors: list, sources: list) -> tuple[Any, str]:
-        """Store the examples (adding to an action of that name); returns the record and the LOO line."""
+    def commit(self, name: str, examples: list, sources: list) -> tuple[Any, str]:
+        """Store the examples (lists of window embeddings; added to an action of that name if there is one);
+        returns the record and the leave-one-out line."""
         from app.actions.library import check_action_name
         from app.actions.matcher import leave_one_out
         from app.actions_cli import format_calibration
@@ -140,7 +141,9 @@ class ActionTeaching(QObject):
         if model_id is None or self.library is None:
             raise UserError("the action model or the action library is not available any more")
         self.library.check_model(model_id)
-        record = self.library.add_templates(check_action_name(name), vectors, model_id, sources=sources)
+        vectors = [v for windows in examples for v in windows]
+        keys = [key for windows, key in zip(examples, sources) for _ in windows]
+        record = self.library.add_templates(check_action_name(name), vectors, model_id, sources=keys)
         text = format_calibration(leave_one_out(*self.library.examples()))
         self.refresh()
         self.panel.select(record.name)

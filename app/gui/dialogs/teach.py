@@ -48,7 +48,7 @@ class TeachDialog(QDialog):
         self.live, self.span_s, self.track_id = live, float(span_s), track_id
         self.countdown = max(0, int(countdown)) if live else 0
         self.state = "idle"  # idle → countdown → capturing → waiting → idle … → done | failed
-        self.vectors: list[np.ndarray] = []
+        self.examples: list[list[np.ndarray]] = []  # the windows of each example
         self.sources: list[str] = []
         self.record = None
         self.result_text = ""
@@ -143,7 +143,7 @@ class TeachDialog(QDialog):
         self._capture_started = time.monotonic()
         self.capture_button.setEnabled(True)
         self.capture_button.setText("Stop example")
-        self.message.setText(f"Example {len(self.vectors) + 1}: do the action now…")
+        self.message.setText(f"Example {len(self.examples) + 1}: do the action now…")
         self._timer.start(TICK_MS)
 
     def stop_example(self) -> None:
@@ -194,7 +194,7 @@ class TeachDialog(QDialog):
         self._take_example()
 
     def _take_example(self) -> None:
-        from app.gallery.templates import build_template
+        from app.actions.library import example_key
 
         self._timer.stop()
         start, end = self._span
@@ -204,10 +204,10 @@ class TeachDialog(QDialog):
             self._fail(f"no one was seen doing the action between {start:.1f} and {end:.1f} s: try again",
                        final=False)
             return
-        self.vectors.append(build_template(np.stack(found.embeddings), reject_outliers=False).vector)
-        self.sources.append(f"gui [{start:.2f}-{end:.2f} s] track {found.track_id}")
+        self.examples.append(list(found.embeddings))
+        self.sources.append(example_key(f"gui [{start:.2f}-{end:.2f} s] track {found.track_id}"))
         self.state = "idle"
-        n, total = len(self.vectors), self.count.value()
+        n, total = len(self.examples), self.count.value()
         self.progress.setText(f"{n} example{'s' if n != 1 else ''} of {total} ({len(found.embeddings)} windows in "
                               "the last)")
         self.done_button.setEnabled(True)
@@ -218,11 +218,11 @@ class TeachDialog(QDialog):
 
     # ------------------------------------------------------------------ the end
     def _save(self) -> None:
-        if not self.vectors:
+        if not self.examples:
             return
         self._timer.stop()
         try:
-            self.record, self.result_text = self.commit(self.name.text(), self.vectors, self.sources)
+            self.record, self.result_text = self.commit(self.name.text(), self.examples, self.sources)
         except UserError as exc:
             self._fail(str(exc))
             return
@@ -237,7 +237,7 @@ class TeachDialog(QDialog):
         self.message.setText(message)
         self.capture_button.setText("Start example")
         self.capture_button.setEnabled(not final)
-        self.name.setEnabled(not self.vectors)
+        self.name.setEnabled(not self.examples)
 
     def reject(self) -> None:
         self._timer.stop()
