@@ -636,7 +636,9 @@ class MainWindow(QMainWindow):
         spec, settings = session.spec, self.settings
 
         def make_job(output: Path, write_json: bool) -> ExportJob:
-            return ExportJob(spec.value, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            job = ExportJob(spec.value, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            job.action_library = self.teaching.library  # custom actions are labelled in the export too
+            return job
 
         dialog = ExportDialog(spec.value, make_job, parent=self)
         self.export_dialog = dialog
