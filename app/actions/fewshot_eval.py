@@ -48,7 +48,7 @@ class FewShotResult:
     shots: int
     enrol_subjects: list[str]
     test_subjects: list[str]
-    top1: float  # test windows of library actions: best prototype is the right action
+    top1: float  # test windows of library actions: the best-scoring action is the right one
     accepted_correct: float  # … and it passes the threshold
     unknown_rejected: float | None  # test windows of other actions below the threshold
     threshold: float

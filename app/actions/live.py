@@ -1,8 +1,8 @@
 """Custom actions in the live recogniser: merge the library's matches with the shipped classifier.
 
-A window close enough to a custom action (cosine to its prototype >= the threshold) gets that action with a
-confidence that grows from CONFIDENCE_AT_THRESHOLD at the threshold to 1 at a perfect match; the shipped
-classes share the rest. Otherwise the shipped classifier's probabilities are kept as they are. The custom
+A window close enough to a custom action (cosine to its nearest example window >= the threshold) gets that
+action with a confidence that grows from CONFIDENCE_AT_THRESHOLD at the threshold to 1 at a perfect match; the
+shipped classes share the rest. Otherwise the shipped classifier's probabilities are kept as they are. The custom
 actions are appended after the shipped labels, so the track smoothers see one probability vector.
 The library file is re-read whenever any program changes it (an action taught in the GUI or the CLI is
 recognised from the next window on).
