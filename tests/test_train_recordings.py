@@ -89,6 +89,13 @@ def test_readme_record_train_annotate_verbatim(tmp_path):
         assert r.returncode == 0, f"{command}: {r.stderr[-2000:]}"
     model = tmp_path / "runs" / "myactions" / "last.pt"
     assert model.is_file()
+    from aclnet_core.model.checkpoint import load_checkpoint
+
+    meta, shipped = load_checkpoint(model)["meta"], load_checkpoint(ROOT / "assets" / "models" / "action.pt")["meta"]
+    assert meta.preprocess["sampling"] == "consecutive"  # T samples at sample_fps: the live app's windows
+    assert meta.extra["sample_fps"] == pytest.approx(shipped.extra["sample_fps"], abs=1e-3)
+    assert meta.preprocess["window"] == shipped.preprocess["window"]
+    assert meta.extra["init_from_model_id"] == shipped.model_id
     # the trained model recognises its own training clips, windowed as in training
     for clip, label in (("clap.npz", "clap"), ("kick.npz", "kick")):
         r = run(["annotate", clip, "--model", str(model), "-o", f"{label}.mp4", "--json", "--no-progress"], tmp_path)
