@@ -155,7 +155,7 @@ def add_record_parser(subparsers) -> argparse.ArgumentParser:
         description="Track the people in IN and save each one's skeleton sequence (MediaPipe world landmarks) "
                     "as a labelled .npz recording in DIR/<label>/, the format `train` reads. "
                     "Stop a camera recording with Ctrl+C or --seconds.")
-    parser.add_argument("input", metavar="IN", help="video file, camera index or stream URL")
+    parser.add_argument("input", metavar="IN", help="video file, camera index, stream URL or .npz recording")
     parser.add_argument("--label", required=True, help="action name of this recording")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="recordings folder")
     parser.add_argument("--fps", type=_positive_float, help="frame rate of the saved sequence (default: the source's)")

@@ -134,6 +134,14 @@ def test_cli_add_list_eval_and_annotate(tmp_path, clips):
     timeline = json.loads(out.with_suffix(".json").read_text())
     assert timeline["model"]["custom_actions"] == ["clapping", "kicking"]
     assert {s["label"] for s in timeline["segments"]} == {"clapping"}
+    exported = tmp_path / "actions.json"
+    assert run_cli("actions", "export", str(exported), "--actions", lib).returncode == 0
+    copy = str(tmp_path / "copy.sqlite")
+    r = run_cli("actions", "import", str(exported), "--actions", copy)
+    assert r.returncode == 0 and "imported 2 action(s)" in r.stdout
+    assert [(a.name, a.num_templates) for a in ActionLibrary(copy).persons()] == [("clapping", 3), ("kicking", 3)]
+    r = run_cli("actions", "import", str(exported), "--actions", copy)
+    assert r.returncode == 2 and "already in the action library" in r.stderr
     r = run_cli("actions", "rename", "kicking", "kick it", "--actions", lib)
     assert r.returncode == 0 and "kick it" in r.stdout
     r = run_cli("actions", "remove", "kick it", "--actions", lib)
