@@ -45,3 +45,14 @@ def test_temperature_softens_the_shown_confidence():
     sharp = decide(logits, None, {"open_set": {"temperature": 1.0}}).max()
     soft = decide(logits, None, {"open_set": {"temperature": 4.0}}).max()
     assert sharp > 0.99 and soft < 0.8
+
+
+def test_other_class_is_never_shown_and_counts_against_the_window():
+    logits = np.array([[0.0, 0.0, 8.0], [8.0, 0.0, 0.0]])  # last class: "other"
+    cal = {"open_set": {"temperature": 1.0, "reject": [2]}}
+    shown = decide(logits, None, cal)
+    assert shown[:, 2].max() == 0.0
+    assert shown[0].max() < 0.01  # mostly "other": nothing confident to show
+    assert shown[1].max() > 0.99
+    scores = open_set_scores(logits, None, 1.0, reject=[2])
+    assert scores["max_prob"][0] < 0.01 < 0.99 < scores["max_prob"][1]

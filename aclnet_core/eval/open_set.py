@@ -26,6 +26,7 @@ from aclnet_core.errors import UserError
 __all__ = ["calibrate", "decide", "fit_temperature", "open_set_scores"]
 
 METHODS = ("max_prob", "energy", "prototype")
+REJECT_LABELS = ("other", "unknown")  # classes trained on out-of-set motion: never shown as a label
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -34,16 +35,27 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _keep(k: int, reject: list[int] | tuple[int, ...]) -> np.ndarray:
+    keep = np.ones(k, dtype=bool)
+    keep[list(reject)] = False
+    return keep
+
+
 def open_set_scores(logits: np.ndarray, embeddings: np.ndarray | None, temperature: float,
-                    prototypes: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Per-window in-set scores (higher = more like a known class) for every rule that can be computed."""
+                    prototypes: np.ndarray | None = None, reject: list[int] | tuple[int, ...] = ()
+                    ) -> dict[str, np.ndarray]:
+    """Per-window in-set scores (higher = more like a shown class) for every rule that can be computed; the
+    ``reject`` classes (e.g. "other") count against a window, never for it."""
     z = np.asarray(logits, dtype=np.float64) / temperature
-    m = z.max(axis=-1)
-    out = {"max_prob": _softmax(z).max(axis=-1), "energy": temperature * (m + np.log(np.exp(z - m[:, None]).sum(-1)))}
+    keep = _keep(z.shape[-1], reject)
+    zk = z[:, keep]
+    m = zk.max(axis=-1)
+    out = {"max_prob": _softmax(z)[:, keep].max(axis=-1),
+           "energy": temperature * (m + np.log(np.exp(zk - m[:, None]).sum(-1)))}
     if prototypes is not None and embeddings is not None:
         e = np.asarray(embeddings, dtype=np.float64)
         e = e / np.maximum(np.linalg.norm(e, axis=-1, keepdims=True), 1e-12)
-        out["prototype"] = (e @ np.asarray(prototypes, dtype=np.float64).T).max(axis=-1)
+        out["prototype"] = (e @ np.asarray(prototypes, dtype=np.float64)[keep].T).max(axis=-1)
     return out
 
 
@@ -52,12 +64,14 @@ def decide(logits: np.ndarray, embeddings: np.ndarray | None, extra: dict[str, A
     extra = extra or {}
     cal = extra.get("open_set") or {}
     temperature = float(cal.get("temperature", 1.0))
+    reject = [int(r) for r in cal.get("reject", ())]
     probs = _softmax(np.asarray(logits, dtype=np.float64) / temperature)
+    probs[:, reject] = 0.0  # "other": the model's place for motion unlike its classes means unknown, not a label
     method = cal.get("method")
     if method not in METHODS:
         return probs
     prototypes = np.asarray(cal["prototypes"], dtype=np.float64) if cal.get("prototypes") is not None else None
-    scores = open_set_scores(logits, embeddings, temperature, prototypes)
+    scores = open_set_scores(logits, embeddings, temperature, prototypes, reject)
     if method not in scores:
         return probs
     gate = 1.0 / (1.0 + np.exp(-(scores[method] - float(cal["threshold"])) / max(float(cal["width"]), 1e-9)))
@@ -137,13 +151,14 @@ def calibrate(ckpt: Path, out: Path, accept: float = 0.95, prototype_per_class: 
     train, _ = load_split(train_cfg, cfg.data.train_split)
     _, train_emb = _infer(model, train, pcfg)
     protos = _prototypes(train_emb, np.array([s.label for s in train]), meta.num_classes)
-    s_in = open_set_scores(val_logits, val_emb, temperature, protos)
-    s_out = open_set_scores(neg_logits, neg_emb, temperature, protos)
+    reject = [i for i, name in enumerate(meta.labels) if name in REJECT_LABELS]
+    s_in = open_set_scores(val_logits, val_emb, temperature, protos, reject)
+    s_out = open_set_scores(neg_logits, neg_emb, temperature, protos, reject)
     aurocs = {m: _auroc(s_in[m], s_out[m]) for m in METHODS}
     method = max(aurocs, key=aurocs.get)
     threshold = float(np.quantile(s_in[method], 1.0 - accept))
     width = max(float(np.median(s_in[method]) - threshold) / 4.0, 1e-6)
-    cal = {"temperature": temperature, "method": method, "threshold": threshold, "width": width,
+    cal = {"temperature": temperature, "reject": reject, "method": method, "threshold": threshold, "width": width,
            "accept": accept, "auroc": aurocs, "val_top1": float((val_logits.argmax(1) == val_y).mean()),
            "val_windows": len(val), "negative_windows": len(neg),
            "negatives_rejected": float((s_out[method] < threshold).mean())}
@@ -157,13 +172,55 @@ def calibrate(ckpt: Path, out: Path, accept: float = 0.95, prototype_per_class: 
     return {k: v for k, v in cal.items() if k != "prototypes"}
 
 
+def report(ckpt: Path, split: str = "test", negatives: str = "negatives_test", options: dict | None = None
+           ) -> dict[str, Any]:
+    """What a calibrated checkpoint shows on held-out data: top-1, the share of in-set windows that keep a label
+    (shown probability >= ``show``, the app's default label threshold 0.5), and on the held-out out-of-set pool the
+    share rejected and the share with a confident (>= 0.9) label."""
+    from aclnet_core.model.checkpoint import load_checkpoint, model_from_checkpoint
+    from aclnet_core.train.config import config_from_dict
+    from aclnet_core.train.data_setup import load_split
+
+    payload = load_checkpoint(ckpt, full=True)
+    data = config_from_dict(payload["config"]).data
+    data = replace(data, options={**data.options, **(options or {})})
+    model, meta = model_from_checkpoint(ckpt)
+    pcfg = meta.preprocess_config()
+    seqs, names = load_split(data, split)
+    logits, emb = _infer(model, seqs, pcfg)
+    y = np.array([s.label for s in seqs])
+    shown = decide(logits, emb, meta.extra)
+    neg, _ = load_split(data, negatives)
+    n_logits, n_emb = _infer(model, neg, pcfg)
+    n_shown = decide(n_logits, n_emb, meta.extra)
+    return {"split": split, "windows": len(y), "top1": float((logits.argmax(1) == y).mean()),
+            "labelled_0.5": float((shown.max(1) >= 0.5).mean()),
+            "correct_and_labelled_0.5": float(((shown.argmax(1) == y) & (shown.max(1) >= 0.5)).mean()),
+            "negatives": negatives, "negative_windows": len(neg),
+            "negatives_rejected_0.5": float((n_shown.max(1) < 0.5).mean()),
+            "negatives_confident_0.9": float((n_shown.max(1) >= 0.9).mean()),
+            "in_set_confident_0.9": float((shown.max(1) >= 0.9).mean()),
+            "labels": names}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m aclnet_core.eval.open_set", description=__doc__.split("\n\n")[0])
     p.add_argument("checkpoint", type=Path)
-    p.add_argument("-o", "--out", type=Path, required=True, help="the released, calibrated checkpoint to write")
+    p.add_argument("-o", "--out", type=Path, help="the released, calibrated checkpoint to write")
     p.add_argument("--accept", type=float, default=0.95, help="share of in-set validation windows that pass")
+    p.add_argument("--report", action="store_true",
+                   help="report a calibrated checkpoint on the test split and the held-out out-of-set pool")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="data option override")
     args = p.parse_args(argv)
     try:
+        if args.report:
+            from aclnet_core.train.config import apply_overrides
+
+            opts = apply_overrides({}, args.option)
+            print(json.dumps(report(args.checkpoint, options=opts), indent=2))
+            return 0
+        if args.out is None:
+            raise UserError("give -o OUT.pt (or --report)")
         if args.out.resolve() == args.checkpoint.resolve():
             raise UserError("the output would overwrite the input checkpoint")
         result = calibrate(args.checkpoint, args.out, args.accept)

@@ -7,6 +7,9 @@ user's folder of ``.npz``/``.bvh`` files). Options (``data.options``):
   ``negatives`` become the out-of-set pool). Default for the shared set: ``PRODUCT_LABEL_MAP``; for other folders
   every label is its own class.
 - ``classes``: the class order (default: the label map's classes, then ``synthetic_classes``).
+- ``other_class``: a class trained on the out-of-set pool of the training people (default ``other`` for the
+  shared set, none otherwise): outlier exposure, so the model learns a place for motion unlike its classes.
+  The app never shows it as a label (``aclnet_core.eval.open_set``: its probability means "unknown").
 - ``synthetic_classes``: classes drawn from the synthetic generator (``{class: [generator actions]}``) for
   actions no real source has; they are mixed into every split.
 - ``splits``: ``{val: [groups], test: [groups]}``; groups are ``source:subject`` (default for the shared set:
@@ -17,7 +20,7 @@ user's folder of ``.npz``/``.bvh`` files). Options (``data.options``):
   ``noise`` (default true).
 Every split renders through its own cameras (disjoint azimuth bands, ``render.azimuth_bands``) and seeds, so the
 test split is held-out people seen through unseen cameras. Split ``negatives`` renders the out-of-set pool
-(real motion of other actions, labels -1) of the non-test people for open-set calibration; ``negatives_test``
+(real motion of other actions, labels -1) of the validation people for open-set calibration; ``negatives_test``
 that of the test people, through the test cameras.
 """
 
@@ -41,7 +44,7 @@ __all__ = ["MOCAP_SPLITS", "PRODUCT_LABEL_MAP", "PRODUCT_SPLITS", "load_mocap_sp
 
 MOCAP_SPLITS = ("train", "val", "test", "negatives", "negatives_test")
 OPTION_KEYS = {"label_map", "classes", "synthetic_classes", "splits", "exclude", "negatives", "n_per_class",
-               "eval_segments_per_trial", "segment_s", "speed", "seed", "noise", "synthetic_per_class", "eval_views"}
+               "eval_segments_per_trial", "segment_s", "speed", "seed", "noise", "synthetic_per_class", "eval_views", "other_class"}
 
 # The shared mocap set (../shared/data/mocap) -> the shipped action classes.
 PRODUCT_LABEL_MAP: dict[str, str] = {
@@ -54,13 +57,18 @@ PRODUCT_LABEL_MAP: dict[str, str] = {
 PRODUCT_NEGATIVES = ("dance", "stretch", "basketball", "basketball_signal", "wipe", "washwindow", "other")
 # Subject-disjoint: HDM05 actors, CMU subjects and ReActIdle people (manifest 'subject').
 PRODUCT_SPLITS: dict[str, list[str]] = {
-    "val": ["hdm05:dg", "cmu:09", "cmu:10", "cmu_expmap:10", "reactidle:007", "reactidle:008"],
+    "val": ["hdm05:dg", "cmu:09", "cmu:10", "cmu_expmap:10", "reactidle:007", "reactidle:008",
+            # out-of-set people for calibrating the open-set gate (CMU trials of unknown subject: one group each)
+            "cmu:14", "cmu:93", "cmu_expmap:?train_basketball_signal_5", "cmu_expmap:?test_washwindow_1",
+            "cmu_expmap:?test_basketball_1"],
     "test": ["hdm05:mm", "hdm05:tr", "cmu:02", "cmu:13", "cmu:49", "cmu:55", "cmu_expmap:02", "cmu_expmap:13",
              "cmu_expmap:49", "reactidle:010", "reactidle:011", "reactidle:012", "reactidle:013", "reactidle:014",
              "reactidle:015"],
 }
 PRODUCT_SYNTHETIC: dict[str, list[str]] = {"sit_down": ["sit_down"], "stand_up": ["stand_up"],
-                                           "wave": ["wave_right", "wave_left"]}
+                                           "wave": ["wave_right", "wave_left"],
+                                           # generator actions outside the classes: examples of "other"
+                                           "other": ["clap", "arms_crossed", "punch", "bow", "turn_around"]}
 
 
 def _is_product_set(root: Path) -> bool:
@@ -128,7 +136,9 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
     label_map = dict(opts.get("label_map") or (PRODUCT_LABEL_MAP if product else {x: x for x in sorted({t.label for t in trials if t.label})}))
     negatives = set(opts.get("negatives", PRODUCT_NEGATIVES if product else ()))
     synthetic = dict(opts.get("synthetic_classes", PRODUCT_SYNTHETIC if product else {}))
-    classes = list(opts.get("classes") or dict.fromkeys(list(label_map.values()) + list(synthetic)))
+    other = opts.get("other_class", "other" if product else None)
+    classes = list(opts.get("classes") or dict.fromkeys(list(label_map.values()) + list(synthetic)
+                                                         + ([other] if other else [])))
     index = {c: i for i, c in enumerate(classes)}
     splits = dict(opts.get("splits") or (PRODUCT_SPLITS if product else {}))
     explicit = bool(opts.get("splits")) or product
@@ -145,14 +155,17 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
         if product and not t.subject and t.source == "cmu_expmap" and _trial_class(t, label_map) not in (None, "wave"):
             continue  # unknown CMU subject: it could be a test subject, so it never trains a class the test has
         cls = _trial_class(t, label_map)
+        is_negative = cls is None and (t.label in negatives or t.label_raw in negatives)
+        where = _split_of(t.group, splits, seed, explicit)
         if base == "negatives":
-            held_out = _split_of(t.group, splits, seed, explicit) == "test"
-            if cls is None and (t.label in negatives or t.label_raw in negatives) and held_out == (split == "negatives_test"):
+            if is_negative and where == {"negatives": "val", "negatives_test": "test"}[split]:
                 chosen["?"].append(t)
+            continue
+        if is_negative and other in index and where == split == "train":
+            chosen[other].append(t)
             continue
         if cls is None or cls not in index:
             continue
-        where = _split_of(t.group, splits, seed, explicit)
         if product and not t.subject and cls == "wave":
             where = "train"  # the only real waving: its two trials train; waving is tested on synthetic clips
         if where == split:
@@ -253,8 +266,8 @@ def _synthetic_segments(synthetic: dict[str, list[str]], index: dict[str, int], 
     n = int(_num(opts, "synthetic_per_class", 80 if split == "train" else 8, 1, 100_000))
     out = []
     for cls, actions in synthetic.items():
-        if cls not in index:
-            continue
+        if cls not in index or (cls == opts.get("other_class", "other") and split != "train"):
+            continue  # "other" is evaluated on real out-of-set people only
         for a in actions:
             if a not in gen.ACTION_NAMES:
                 raise UserError(f"unknown synthetic action {a!r} for class {cls!r}")
