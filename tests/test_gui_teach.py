@@ -15,6 +15,7 @@ pytest.importorskip("PyQt6")
 pytest.importorskip("pytestqt")
 
 from recording_fixtures import write_action_recording
+from test_gui_support import save_artifact
 
 from aclnet_core.data.recording import load_recording, save_recording
 from aclnet_core.data.sequence import SkeletonSequence
@@ -89,6 +90,7 @@ def test_teach_from_spans_of_the_open_recording_then_recognise_live(qtbot, windo
     window.seek(4 * CLIP_S - 2.6)
     qtbot.waitUntil(lambda: custom_label_shown(window, "clapping"), timeout=WAIT_MS)
     seconds = time.monotonic() - taught_at
+    save_artifact(window.grab(), "gui_teach.png")
     print(f"custom label shown {seconds:.2f} s after the last example was stored (a seek and a new session included)")
     assert seconds < 10, seconds
     # the panel renames and deletes
@@ -113,3 +115,17 @@ def test_start_stop_capture_adds_examples_and_reports_failures(qtbot, window_fac
     qtbot.waitUntil(lambda: dialog.state in ("done", "failed", "idle"), timeout=WAIT_MS)
     assert dialog.state == "done", dialog.error
     assert window.teaching.panel.counts() == {"anything": 1}
+
+
+def test_examples_are_kept_when_the_stream_stops_before_saving(qtbot, window_factory, sequence_file):
+    window = window_factory(str(sequence_file))
+    qtbot.waitUntil(lambda: window.session_info is not None and window.teaching._model_id() is not None,
+                    timeout=WAIT_MS)
+    dialog = window.teaching.open_teach_dialog()
+    dialog.name.setText("late")
+    dialog.examples, dialog.sources = [[np.eye(1, 128, 3, dtype=np.float32)[0]]], ["gui #1"]
+    window.stop_source()
+    assert window.session is None
+    dialog._save()
+    assert dialog.state == "done", dialog.error
+    assert window.teaching.panel.counts() == {"late": 1}

@@ -31,6 +31,7 @@ class ActionTeaching(QObject):
         self.tap = WindowTap()
         self.library = None
         self.dialog = None
+        self._teach_model_id: str | None = None
         self._revision = None
         self._spec = None
         self.panel = ActionsPanel()
@@ -120,6 +121,7 @@ class ActionTeaching(QObject):
             window.show_error("no action library is open")
             return None
         info = window.session_info
+        self._teach_model_id = self._model_id()  # the examples' model, even if the stream ends before the last
         span_s = example_window_options(window.worker.recogniser.meta).span_s
         dialog = TeachDialog(self.tap, lambda: float(window._position), self.commit, live=bool(info.live),
                              span_s=span_s, seek=window.seek if info.spec.seekable else None,
@@ -137,7 +139,7 @@ class ActionTeaching(QObject):
         from app.actions.matcher import leave_one_out
         from app.actions_cli import format_calibration
 
-        model_id = self._model_id()
+        model_id = self._teach_model_id or self._model_id()
         if model_id is None or self.library is None:
             raise UserError("the action model or the action library is not available any more")
         self.library.check_model(model_id)
