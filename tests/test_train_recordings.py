@@ -102,3 +102,19 @@ def test_readme_record_train_annotate_verbatim(tmp_path):
         assert r.returncode == 0, r.stderr
         timeline = json.loads((tmp_path / f"{label}.json").read_text())
         assert {s["label"] for s in timeline["segments"]} == {label}, timeline["segments"]
+
+
+def test_small_data_defaults_keep_what_the_user_set(tmp_path):
+    from aclnet_core.train.recordings_setup import plan_recordings_training
+
+    for label in ("clap", "kick"):
+        for v in range(3):
+            write_action_recording(tmp_path / label / f"{label}{v}-20260101-000000-track1.npz", label, seed=v, frames=40)
+    shipped = ROOT / "assets" / "models" / "action.pt"
+    plan = dict(o.split("=", 1) for o in plan_recordings_training(tmp_path, set(), shipped).overrides)
+    assert plan["init_from"] == str(shipped) and plan["preprocess.sampling"] == "consecutive"
+    assert plan["optim.batch_size"] == "3" and plan["acl.enabled"] == "false"
+    kept = dict(o.split("=", 1) for o in plan_recordings_training(
+        tmp_path, {"optim.batch_size", "acl.enabled", "init_from"}, None).overrides)
+    assert "optim.batch_size" not in kept and "acl.enabled" not in kept and "init_from" not in kept
+    assert kept["preprocess.window"] == "32"  # from scratch: the default window
