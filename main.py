@@ -11,8 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from aclnet_core.cli_types import OneLineArgumentParser, finite_float, float_list, int_range
+from aclnet_core.train.config_checks import MAX_WINDOW
+
 ROOT = Path(__file__).resolve().parent
-TRUST_NOTE = ("Pickle (.pkl) datasets and .pt checkpoints can run code when loaded: only use files you trust.")
+TRUST_NOTE = ("Checkpoints are loaded as tensors and plain data only, and pickled (.pkl) datasets as numpy arrays "
+              "and plain containers only, so no code in them runs; --trust-pickle lifts the dataset restriction.")
 
 
 def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> None:
@@ -22,6 +26,8 @@ def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> 
     g.add_argument("--layout", help="skeleton layout: mediapipe33, ntu25, kinect20, coco17")
     for name in split_names:
         g.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="NAME", help=f"{name.replace('_', ' ')} name")
+    g.add_argument("--trust-pickle", action="store_true", help="unpickle any object in a .pkl dataset (a pickle "
+                   "can run code: only for files you trust; by default only numpy data is admitted)")
 
 
 def add_train_parser(sub) -> None:
@@ -31,11 +37,15 @@ def add_train_parser(sub) -> None:
     _add_data_args(p, ("train_split", "val_split"))
     p.add_argument("--preset", choices=("lite", "base"))
     p.add_argument("--modality", choices=("j", "b", "jm", "bm", "k", "km"))
-    p.add_argument("--window", type=int, help="frames per clip fed to the model")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--window", type=int_range(1, MAX_WINDOW), help=f"frames per clip fed to the model (1..{MAX_WINDOW})")
+    p.add_argument("--epochs", type=int_range(1, 100_000))
+    p.add_argument("--batch-size", type=int_range(1, 65_536))
+    p.add_argument("--lr", type=finite_float(0.0, 10.0, lo_open=True), help="learning rate, in (0, 10]")
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1))
+    p.add_argument("--threads", type=int_range(0, 1024), help="torch CPU threads (0 = all cores)")
+    p.add_argument("--eval-interval", type=int_range(1, 100_000), metavar="N",
+                   help="validate every N epochs (and at the last); other settings, e.g. "
+                        "preprocess.use_score=true (confidence as an input channel), go through --set")
     p.add_argument("--no-acl", action="store_true", help="cross-entropy only (ablation baseline)")
     p.add_argument("--name", help="run name (default: the config's)")
     p.add_argument("--out", help="run directory (default runs/NAME)")
@@ -50,32 +60,48 @@ def add_train_parser(sub) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from aclnet_core.train.config import load_config
     from aclnet_core.train.trainer import Trainer
 
-    mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
-               "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
-               "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
-               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from"}
-    from_scratch = args.init == "none"
-    if from_scratch:
-        args.init = None
-    overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
-    if args.no_acl:
-        overrides.append("acl.enabled=false")
-    kind = args.kind
-    if args.data and not args.kind and not args.config:
-        kind = _guess_kind(args.data)
-        overrides.append("data.kind=" + kind)
-    if kind == "recordings" and not args.config and not args.resume:
-        overrides = _recordings_defaults(args, overrides, from_scratch)
-    cfg = load_config(args.config, overrides + args.overrides)
+    cfg = train_config(args)
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
     result = trainer.fit()
     if trainer.dist.is_main:
         print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
               f"{result.seconds / 60:.1f} min; checkpoints in {result.run_dir}")
     return 0
+
+
+def train_config(args: argparse.Namespace):
+    """The TrainConfig of a `train` command line: the config file, the flags, then --set overrides. --data without
+    --kind gives the data's own kind, and a config template's options of another kind are dropped."""
+    from aclnet_core.train.config import load_config
+
+    mapping = {"data": "data.path", "kind": "data.kind", "layout": "data.layout", "train_split": "data.train_split",
+               "val_split": "data.val_split", "preset": "preset", "modality": "preprocess.modality",
+               "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
+               "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from",
+               "threads": "threads", "eval_interval": "eval_interval"}
+    from_scratch = args.init == "none"      # recordings: --init none trains from scratch
+    if from_scratch:
+        args.init = None
+    overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
+    if args.no_acl:
+        overrides.append("acl.enabled=false")
+    kind = args.kind
+    if args.data and not args.kind:     # the data's own kind, not the config template's
+        kind = _guess_kind(args.data)
+        overrides.insert(0, "data.kind=" + kind)
+    if kind == "recordings" and args.data and not args.config and not args.resume:
+        overrides = _recordings_defaults(args, overrides, from_scratch)
+    template = load_config(args.config, args.overrides) if args.config else None
+    cfg = load_config(args.config, overrides + args.overrides)
+    if template is not None and template.data.kind != cfg.data.kind:   # the template's kind-specific options
+        dropped = sorted(cfg.data.options)                               # do not apply to another kind
+        cfg.data.options, cfg.data.label_names = {}, None
+        if dropped:
+            print(f"note: {cfg.data.kind} data: dropped the config's {template.data.kind} options "
+                  f"({', '.join(dropped)})", file=sys.stderr)
+    return cfg
 
 
 def _recordings_defaults(args: argparse.Namespace, overrides: list[str], from_scratch: bool) -> list[str]:
@@ -98,16 +124,34 @@ def _shipped_action_checkpoint() -> str | None:
 
 
 def _guess_kind(path: str) -> str:
-    """The dataset kind of --data: a .pkl is pyskl, a folder holding .npz recordings (at any depth) is
-    recordings, a folder of NW-UCLA json files is nw_ucla."""
+    """The dataset kind of --data: a .pkl is pyskl, a motion-capture folder is mocap, a folder holding .npz
+    recordings (at any depth) is recordings, a folder of NW-UCLA json files is nw_ucla."""
     p = Path(path)
     if p.suffix == ".pkl":
         return "pyskl"
-    if p.is_dir() and next(p.rglob("*.npz"), None) is not None:
+    if p.is_dir() and _is_mocap_folder(p):
+        return "mocap"
+    if p.is_dir() and next(p.rglob("*.npz"), None) is not None:     # recordings at any depth (DIR/<label>/)
         return "recordings"
     if p.suffix == ".npz":
         return "recordings"
     return "nw_ucla" if p.is_dir() else "pyskl"
+
+
+def _is_mocap_folder(p: Path) -> bool:
+    """Motion capture: a manifest.csv, BVH files, or .npz trials holding 'joints' and 'joint_names'."""
+    if (p / "manifest.csv").is_file() or next(p.rglob("*.bvh"), None) is not None:
+        return True
+    first = next(p.rglob("*.npz"), None)
+    if first is None:
+        return False
+    try:
+        import numpy as np
+
+        with np.load(first, allow_pickle=False) as data:
+            return {"joints", "joint_names"} <= set(data.files)
+    except (OSError, ValueError):
+        return False
 
 
 def add_eval_parser(sub) -> None:
@@ -116,11 +160,12 @@ def add_eval_parser(sub) -> None:
                        "Several checkpoints are fused as a weighted sum of softmax probabilities. " + TRUST_NOTE)
     p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
     _add_data_args(p, ("split",))
-    p.add_argument("--clips", type=int, default=10, help="test clips per sample (default 10)")
+    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10)")
     p.add_argument("--flip", action="store_true",
                    help="also average over the mirrored clips (left/right swapped); only for models trained with "
                         "flip augmentation, i.e. where left and right do not change the label")
-    p.add_argument("--weights", help="ensemble weights, e.g. 2,2,1,1 for J,B,JM,BM")
+    p.add_argument("--weights", type=float_list(0.0, 1e6, lo_open=True),
+                   help="ensemble weights (positive), e.g. 2,2,1,1 for J,B,JM,BM")
     p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -132,18 +177,15 @@ def add_eval_parser(sub) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     import json
 
-    from aclnet_core.errors import UserError
     from aclnet_core.eval.evaluate import evaluate
 
-    weights = None
-    if args.weights:
-        try:
-            weights = [float(w) for w in args.weights.split(",")]
-        except ValueError:
-            raise UserError(f"--weights must be numbers separated by commas, not {args.weights!r}") from None
-    if args.clips < 1:
-        raise UserError("--clips must be at least 1")
-    overrides = {"path": args.data, "kind": args.kind, "layout": args.layout}
+    weights = args.weights
+    if args.out is not None:
+        from aclnet_core.io_utils import check_output_dir
+
+        check_output_dir(args.out)          # before minutes of evaluation
+    kind = args.kind or (_guess_kind(args.data) if args.data else None)    # --data is not the stored kind's
+    overrides = {"path": args.data, "kind": kind, "layout": args.layout}
     if args.option:
         from aclnet_core.train.config import apply_overrides
 
@@ -175,7 +217,7 @@ def _optional(module: str, func: str) -> Callable | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description="ACLNet Live: skeleton-based action recognition "
+    parser = OneLineArgumentParser(prog="main.py", description="ACLNet Live: skeleton-based action recognition "
                                      "and gait identification, live or from video.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module, func in (("app.gui.cli", "add_gui_parser"), ("app.cli", "add_annotate_parser")):
@@ -199,15 +241,20 @@ def main(argv: list[str] | None = None) -> int:
     from aclnet_core.errors import UserError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:
-            args = parser.parse_args(["gui", *(argv or [])])
-        else:
-            parser.print_help()
-            return 0
     try:
-        return int(args.func(args) or 0)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            if "gui" not in parser._subparsers._group_actions[0].choices:
+                parser.print_help()
+                return 0
+            args = parser.parse_args(["gui", *(argv or [])])
+    except SystemExit as exc:              # --help (0) or a one-line parse error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    from aclnet_core.safe_load import trusting_pickles
+
+    try:
+        with trusting_pickles(getattr(args, "trust_pickle", False)):
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

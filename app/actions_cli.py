@@ -12,6 +12,7 @@ import math
 import sys
 from pathlib import Path
 
+from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg
 from aclnet_core.errors import UserError
 
 
@@ -35,13 +36,16 @@ def add_actions_parser(subparsers) -> None:
                        "example of the action NAME; 3-5 examples are enough. --start/--end cut the same span of "
                        "each source.")
     a.add_argument("name")
-    a.add_argument("sources", nargs="+", metavar="SOURCE")
-    a.add_argument("--start", type=float, default=0.0, metavar="S", help="span start in seconds (default 0)")
-    a.add_argument("--end", type=float, metavar="S", help="span end in seconds (default: the end of the source)")
-    a.add_argument("--track", type=int, metavar="N", help="the tracked person to use (default: the one seen longest)")
+    a.add_argument("sources", nargs="+", metavar="SOURCE", type=source_arg)
+    a.add_argument("--start", type=finite_float(0.0, 86400.0), default=0.0, metavar="S",
+                   help="span start in seconds (default 0)")
+    a.add_argument("--end", type=finite_float(0.0, 86400.0, lo_open=True), metavar="S",
+                   help="span end in seconds (default: the end of the source)")
+    a.add_argument("--track", type=int_range(0, 1_000_000), metavar="N",
+                   help="the tracked person to use (default: the one seen longest)")
     a.add_argument("--append", action="store_true", help="add examples to an existing action")
     a.add_argument("--model", metavar="PATH", help="action encoder .pt/.onnx (default: the shipped one)")
-    a.add_argument("--backend", default="auto", help="inference backend (default: auto)")
+    a.add_argument("--backend", type=backend_name, default="auto", help="inference backend (default: auto)")
     a.set_defaults(func=run_add)
 
     ls = sub.add_parser("list", parents=[common], help="list the custom actions")
@@ -105,20 +109,29 @@ def format_calibration(cal) -> str:
 
 def run_add(args: argparse.Namespace) -> int:
     from app.actions.examples import collect_example, open_action_runtime
-    from app.actions.library import check_action_name, example_key
+    from app.actions.library import check_action_name, example_key, resolve_actions_path
     from app.actions.matcher import leave_one_out
+    from app.sources import open_source
 
     name = check_action_name(args.name)
     _check_span(args)
+    path = resolve_actions_path(args.actions)
+    if path.exists():  # fail fast on a bad library or a taken name, before any model or video
+        with _open(args, create=False) as library:
+            taken = name in library
+    else:
+        taken = False  # a new library is created only once the examples are ready
+    if taken and not args.append:
+        raise UserError(f"the action library already has an action named {name!r} (use --append to add "
+                        "examples, or another name)")
+    if not taken and args.append:
+        raise UserError(f"no action named {name!r} in the action library")
+    for spec in args.sources:
+        open_source(spec).close()  # a missing or unreadable source is refused before the model loads
     runtime = open_action_runtime(args.model, args.backend)
     model_id = runtime.meta.model_id
-    with _open(args) as library:  # fail fast on a bad library, the wrong model or a taken name
+    with _open(args) as library:
         library.check_model(model_id)
-        if name in library and not args.append:
-            raise UserError(f"the action library already has an action named {name!r} (use --append to add "
-                            "examples, or another name)")
-        if name not in library and args.append:
-            raise UserError(f"no action named {name!r} in the action library")
     vectors, sources = [], []
     for spec in args.sources:
         collection = collect_example(spec, runtime, args.start, args.end, args.track)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aclnet_core.errors import UserError
-from aclnet_core.io_utils import check_writable
+from aclnet_core.io_utils import check_not_input, check_writable
 from app.pipeline import Pipeline, PipelineOptions
 from app.pose import PoseOptions
 from app.recogniser import Recogniser, RecogniserOptions, Runtime
@@ -218,7 +218,12 @@ def run_annotate(inputs: Sequence[str], output: str | None, options: AnnotateOpt
     `runtime` and `pose_factory` replace the model and the pose stage (tests)."""
     options = options or AnnotateOptions()
     outputs = output_paths(inputs, output)
+    read = [*inputs, options.model, options.gait_model, options.gallery]
     for path in outputs:
+        for written in (path, path.with_suffix(".json") if options.write_json else None,
+                        path.with_suffix(".csv") if options.write_csv else None):
+            if written is not None:
+                check_not_input(written, read)
         check_writable(path)
     recogniser = build_recogniser(options, runtime)
     reports = []

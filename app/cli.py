@@ -10,38 +10,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
+from aclnet_core.cli_types import (
+    backend_list,
+    backend_name,
+    finite_float,
+    frame_size,
+    int_range,
+    positive_int,
+    source_arg,
+    source_seconds,
+)
 from aclnet_core.errors import UserError
 
 EXIT_INTERRUPTED = 130
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 640x480, got {text!r}") from None
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
-    return w, h
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+_fps = finite_float(0.0, 1000.0, lo_open=True)
 
 
 def _add_pose_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("pose")
     group.add_argument("--pose-model", default="full", help="'lite', 'full' (default) or a .task file")
-    group.add_argument("--num-poses", type=int, default=1, help="most people per frame (default 1)")
+    group.add_argument("--num-poses", type=int_range(1, 64), default=1, help="most people per frame (default 1)")
 
 
 def _pose_options(args: argparse.Namespace):
@@ -52,10 +44,10 @@ def _pose_options(args: argparse.Namespace):
     return PoseOptions(model=args.pose_model, num_poses=args.num_poses)
 
 
-def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_model_arguments(parser: argparse.ArgumentParser, several_backends: bool = False) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", help="action model (.onnx or .pt); default: the shipped assets/models/action.*")
-    group.add_argument("--backend", default="auto",
+    group.add_argument("--backend", default="auto", type=backend_list if several_backends else backend_name,
                        help="auto (TensorRT → ONNX Runtime CUDA → ONNX Runtime CPU → torch), or one of those")
     group.add_argument("--pose-only", action="store_true", help="no action model: skeletons and track ids only")
 
@@ -66,7 +58,7 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
         "annotate", help="annotate videos: skeletons, track ids, action labels (H.264 MP4 + timeline)",
         description="Write an annotated, browser-playable H.264 MP4 for each input (same fps and size), with "
                     "skeletons, track ids, action label and score, and identity when a gallery is given.")
-    parser.add_argument("inputs", nargs="*", metavar="IN", help="video files (or a camera index / stream URL)")
+    parser.add_argument("inputs", nargs="*", metavar="IN", type=source_arg, help="video files (or a camera index / stream URL)")
     parser.add_argument("--demo", action="store_true",
                         help="annotate the built-in synthetic demo stream (no camera or data needed; "
                              "300 frames unless --max-frames says otherwise; default output demo.mp4)")
@@ -79,15 +71,17 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
     ident = parser.add_argument_group("identity")
     ident.add_argument("--gallery", help="identify people against this gallery file (needs the gait model)")
     ident.add_argument("--gait-model", help="gait model (default: the shipped assets/models/gait.*)")
-    ident.add_argument("--threshold", type=float, help="identity threshold (cosine similarity)")
+    ident.add_argument("--threshold", type=finite_float(-1.0, 1.0),
+                       help="identity threshold (cosine similarity, -1..1)")
     custom = parser.add_argument_group("custom actions")
     custom.add_argument("--actions", metavar="PATH", help="also recognise the custom actions of this library "
                         "(`actions add`); a window close to one shows it instead of the model's label")
-    custom.add_argument("--actions-threshold", type=float, metavar="T",
+    custom.add_argument("--actions-threshold", type=finite_float(-1.0, 1.0), metavar="T",
                         help="cosine similarity a window needs to count as a custom action (default: calibrated)")
-    parser.add_argument("--threshold-label", type=float, default=None, metavar="P",
+    parser.add_argument("--threshold-label", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True), default=None,
+                        metavar="P",
                         help="smoothed probability needed to show a label (default 0.5; below: no action)")
-    parser.add_argument("--max-frames", type=int, metavar="N",
+    parser.add_argument("--max-frames", type=positive_int, metavar="N",
                         help="stop after N frames (for cameras and streams; the video is then complete)")
     parser.add_argument("--hud", action="store_true", help="draw fps and latency on the video")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -112,9 +106,6 @@ def run_annotate_command(args: argparse.Namespace) -> int:
         args.output = args.output or "demo.mp4"
     elif not args.inputs:
         raise UserError("give at least one input video (or --demo)")
-    if args.actions_threshold is not None and not (math.isfinite(args.actions_threshold)
-                                                   and -1 <= args.actions_threshold <= 1):
-        raise UserError("--actions-threshold must be a cosine similarity between -1 and 1")
     if args.actions_threshold is not None and not args.actions:
         raise UserError("--actions-threshold needs --actions")
     smoothing = SmoothingOptions()
@@ -155,13 +146,15 @@ def add_record_parser(subparsers) -> argparse.ArgumentParser:
         description="Track the people in IN and save each one's skeleton sequence (MediaPipe world landmarks) "
                     "as a labelled .npz recording in DIR/<label>/, the format `train` reads. "
                     "Stop a camera recording with Ctrl+C or --seconds.")
-    parser.add_argument("input", metavar="IN", help="video file, camera index, stream URL or .npz recording")
+    parser.add_argument("input", metavar="IN", type=source_arg,
+                        help="video file, camera index, stream URL or .npz recording")
     parser.add_argument("--label", required=True, help="action name of this recording")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="recordings folder")
-    parser.add_argument("--fps", type=_positive_float, help="frame rate of the saved sequence (default: the source's)")
-    parser.add_argument("--min-frames", type=int, default=16, help="shorter tracks are not saved (default 16)")
+    parser.add_argument("--fps", type=_fps, help="frame rate of the saved sequence (default: the source's)")
+    parser.add_argument("--min-frames", type=int_range(1, 1_000_000), default=16,
+                        help="shorter tracks are not saved (default 16)")
     parser.add_argument("--longest-only", action="store_true", help="save only the longest track")
-    parser.add_argument("--seconds", type=_positive_float, help="stop after this many seconds")
+    parser.add_argument("--seconds", type=source_seconds, help="stop after this many seconds")
     _add_pose_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_record_command)
@@ -186,15 +179,16 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
         "bench", help="measure the real-time pipeline: per-stage latency, sustained fps, backend, hardware",
         description="Play a source as a live camera would (paced at --fps; stale frames are dropped) through "
                     "pose, tracking and the recogniser, and report p50/p95 latency per stage and sustained fps.")
-    parser.add_argument("--source", help="video file, image, camera index or stream URL "
+    parser.add_argument("--source", type=source_arg, help="video file, image, camera index or stream URL "
                         "(default: the bundled test photo, repeated)")
-    parser.add_argument("--size", type=_size, default=(640, 480), help="frame size WxH (default 640x480)")
-    parser.add_argument("--fps", type=_positive_float, default=30.0, help="pacing rate (default 30)")
-    parser.add_argument("--seconds", type=_positive_float, default=20.0, help="measured duration (default 20)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured at the start (default 2)")
+    parser.add_argument("--size", type=frame_size, default=(640, 480), help="frame size WxH (default 640x480)")
+    parser.add_argument("--fps", type=_fps, default=30.0, help="pacing rate (default 30)")
+    parser.add_argument("--seconds", type=source_seconds, default=20.0, help="measured duration (default 20)")
+    parser.add_argument("--warmup", type=finite_float(0.0, 3600.0), default=2.0,
+                        help="seconds not measured at the start (default 2)")
     parser.add_argument("--unpaced", action="store_true", help="read as fast as possible (throughput, no drops)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    _add_model_arguments(parser)
+    _add_model_arguments(parser, several_backends=True)
     _add_pose_arguments(parser)
     from aclnet_core.export.cli import add_model_bench_args
     add_model_bench_args(parser)      # flags the pipeline bench already has (--model, --backend, --warmup) are shared

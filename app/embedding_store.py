@@ -27,7 +27,8 @@ from typing import Any, Self
 import numpy as np
 
 from aclnet_core.errors import UserError
-from aclnet_core.io_utils import atomic_write
+from aclnet_core.io_utils import atomic_write, check_not_input
+from app.gallery.gallery_file import check_gallery_file, create_gallery_file
 
 __all__ = ["FILE_MODE", "SCHEMA_VERSION", "EmbeddingStore", "PersonRecord", "StoreWords", "TemplateRecord", "check_name"]
 
@@ -72,6 +73,7 @@ class StoreWords:
     mixing_hint: str  # what to do about vectors of another model
     export_format: str  # the "format" of an exported JSON file
     application_id: int = 0  # SQLite PRAGMA application_id (0: the gallery, which predates it)
+    option: str = "--gallery"  # the command-line option that names the file
 
 
 GALLERY_WORDS = StoreWords("gallery", "a gallery", "person", "a person", "gait template", "gait templates",
@@ -148,7 +150,11 @@ class EmbeddingStore:
         if not self.path.exists():
             if not create:
                 raise UserError(f"{self.words.store} not found: {self.path}")
-            self._create_file()
+            create_gallery_file(self.path, _SCHEMA, SCHEMA_VERSION, FILE_MODE, kind=self.words.store,
+                                application_id=self.words.application_id)
+        check_gallery_file(self.path, SCHEMA_VERSION, kind=self.words.store, a_kind=self.words.a_store,
+                           option=self.words.option, application_id=self.words.application_id)
+        # (read-only: a foreign file is refused unchanged)
         self._lock = threading.RLock()
         self._own_changes = 0
         try:
@@ -165,19 +171,6 @@ class EmbeddingStore:
         self._secure_sidecars()
 
     # ------------------------------------------------------------------------------------------ set-up
-    def _create_file(self) -> None:
-        """Create the empty database file with mode 0600 before SQLite writes a byte."""
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            os.close(fd)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise UserError(f"cannot create {self.words.store} {self.path}: {exc.strerror or exc}") from None
-        _private(self.path)
-
     def _configure(self, timeout: float) -> None:
         c = self._conn
         _private(self.path)
@@ -416,6 +409,7 @@ class EmbeddingStore:
     # ------------------------------------------------------------------------------------ export/import
     def export(self, path: str | os.PathLike) -> int:
         """Write every person and template to a JSON file (atomically, mode 0600); returns the person count."""
+        check_not_input(path, [self.path], flag="export file")
         with self._read() as c:
             model_id = c.execute("SELECT value FROM settings WHERE key = 'model_id'").fetchone()
             people = c.execute("SELECT id, name, created_at, updated_at FROM persons ORDER BY id").fetchall()
@@ -491,11 +485,14 @@ def _read_export(path: Path, words: StoreWords) -> tuple[list[dict[str, Any]], s
         raise UserError(f"{words.store} export not found: {path}")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:   # ValueError: bad JSON/UTF-8/huge ints
         raise UserError(f"{path} is not {words.a_store} export ({type(exc).__name__})") from None
     if not isinstance(document, dict) or document.get("format") != words.export_format:
         raise UserError(f"{path} is not an ACLNet Live {words.store} export")
-    if int(document.get("version", 0)) > SCHEMA_VERSION:
+    version = document.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise UserError(f"{path}: 'version' must be an integer, got {version!r}")
+    if version > SCHEMA_VERSION:
         raise UserError(f"{path} was exported by a newer ACLNet Live (format {document.get('version')})")
     persons = document.get("persons")
     model_id = document.get("model_id") or ""

@@ -10,10 +10,14 @@ import json
 import sys
 from pathlib import Path
 
+from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg
 from aclnet_core.errors import UserError
 
 BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
                   "erases a person's data from it.")
+
+
+_walk_seconds = finite_float(0.0, 3600.0, lo_open=True)    # a walk of up to an hour
 
 
 def _common(dest: str = "gallery") -> argparse.ArgumentParser:
@@ -25,8 +29,9 @@ def _common(dest: str = "gallery") -> argparse.ArgumentParser:
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gait-model", metavar="PATH", help="gait model .pt/.onnx (default: the shipped one)")
-    p.add_argument("--backend", default="auto", help="inference backend (default: auto)")
-    p.add_argument("--start", type=float, default=0.0, metavar="S", help="skip the first S seconds of the source")
+    p.add_argument("--backend", default="auto", type=backend_name, help="inference backend (default: auto)")
+    p.add_argument("--start", type=finite_float(0.0, 86400.0), default=0.0, metavar="S",
+                   help="skip the first S seconds of the source")
 
 
 def add_gallery_parser(subparsers) -> None:
@@ -40,9 +45,10 @@ def add_gallery_parser(subparsers) -> None:
                        description="Record gait templates of the person walking in SOURCE (a video file or a "
                        "camera index) and store them under NAME. Enrolling an existing name adds templates.")
     e.add_argument("name")
-    e.add_argument("source")
-    e.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds of walking to use (default 10)")
-    e.add_argument("--per-template", type=int, default=8, metavar="W",
+    e.add_argument("source", type=source_arg)
+    e.add_argument("--seconds", type=_walk_seconds, default=10.0, metavar="N",
+                   help="seconds of walking to use (default 10)")
+    e.add_argument("--per-template", type=int_range(0, 100_000), default=8, metavar="W",
                    help="windows per template; a long walk gives several templates (default 8, 0 = one)")
     e.add_argument("--new", action="store_true", help="refuse if NAME is already enrolled")
     _model_args(e)
@@ -50,9 +56,10 @@ def add_gallery_parser(subparsers) -> None:
 
     i = sub.add_parser("identify", parents=[common], help="who is walking in a clip",
                        description="Match the person walking in SOURCE against the gallery.")
-    i.add_argument("source")
-    i.add_argument("--seconds", type=float, default=10.0, metavar="N", help="seconds to watch (default 10)")
-    i.add_argument("--threshold", type=float, help="open-set cosine threshold (default: the model's calibrated one)")
+    i.add_argument("source", type=source_arg)
+    i.add_argument("--seconds", type=_walk_seconds, default=10.0, metavar="N", help="seconds to watch (default 10)")
+    i.add_argument("--threshold", type=finite_float(-1.0, 1.0),
+                   help="open-set cosine threshold, -1..1 (default: the model's calibrated one)")
     i.add_argument("--json", action="store_true")
     _model_args(i)
     i.set_defaults(func=run_identify)
@@ -112,10 +119,16 @@ def _runtime(args: argparse.Namespace):
     return open_gait_runtime(args.gait_model, args.backend)
 
 
-def _collect(args: argparse.Namespace, runtime):
-    from app.gallery.enrol import collect_from_runtime, open_clipped_source
+def _open_source(args: argparse.Namespace):
+    from app.gallery.enrol import open_clipped_source
 
-    source = open_clipped_source(args.source, args.start, args.seconds)
+    return open_clipped_source(args.source, args.start, args.seconds)
+
+
+def _collect(args: argparse.Namespace, runtime, source=None):
+    from app.gallery.enrol import collect_from_runtime
+
+    source = source if source is not None else _open_source(args)
     collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds))
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -134,11 +147,16 @@ def run_enroll(args: argparse.Namespace) -> int:
 
     name = check_name(args.name)
     runtime = _runtime(args)
-    with _open(args) as store:       # fail fast on a bad gallery or the wrong model before minutes of video
-        store.check_model(runtime.meta.model_id)
-        if args.new and name in store:
-            raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
-    collection = _collect(args, runtime)
+    source = _open_source(args)      # a missing source fails before a gallery is created
+    try:
+        with _open(args) as store:   # fail fast on a bad gallery or the wrong model before minutes of video
+            store.check_model(runtime.meta.model_id)
+            if args.new and name in store:
+                raise UserError(f"{name!r} is already enrolled (drop --new to add templates)")
+    except BaseException:
+        source.close()
+        raise
+    collection = _collect(args, runtime, source)
     model_id = runtime.meta.model_id
     templates = split_into_templates(np.stack(collection.embeddings), args.per_template)
     with _open(args) as store:

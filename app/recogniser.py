@@ -101,6 +101,16 @@ def open_runtime(path: str | Path | None = None, backend: str = "auto", task: st
     threads): in the live pipeline MediaPipe needs the other core, and on a 2-core CPU one inference thread
     is faster than two competing ones (docs/RESULTS.md). None keeps the backends' defaults.
     """
+    runtime = _open_runtime(path, backend, task, cpu_threads)
+    found = getattr(runtime.meta, "task", task)
+    if found != task:
+        option = "--gait-model" if task == "gait" else "--model"
+        raise UserError(f"{path or 'the model'} is a{'n' if found[0] in 'aeiou' else ''} {found} model; "
+                        f"{option} needs a{'n' if task[0] in 'aeiou' else ''} {task} model")
+    return runtime
+
+
+def _open_runtime(path: str | Path | None, backend: str, task: str, cpu_threads: int | None) -> Runtime:
     if path is None:
         path = default_model_path(task)
         try:

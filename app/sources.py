@@ -532,6 +532,16 @@ class LoopingSource(Source):
             self.inner.close()
 
 
+def _synthetic_seed(text: str) -> int:
+    """The seed of 'synthetic:SEED' (0 without one); UserError unless it is an integer in 0..2**32-1."""
+    from aclnet_core.cli_types import synthetic_seed
+
+    try:
+        return synthetic_seed(text)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def open_source(spec: str | int, size: tuple[int, int] | None = None, **kwargs) -> Source:
     """A source from a command-line string: a camera index ('0'), a stream URL, 'synthetic[:SEED]', a skeleton
     recording (.npz), an image, or a video file. The source is opened (so bad input fails here)."""
@@ -541,7 +551,7 @@ def open_source(spec: str | int, size: tuple[int, int] | None = None, **kwargs) 
     elif text.lower().startswith(STREAM_SCHEMES):
         source = CaptureSource(text, size=size)
     elif text.lower() in ("synthetic", "demo") or text.lower().startswith("synthetic:"):
-        seed = int(text.split(":", 1)[1]) if ":" in text else 0
+        seed = _synthetic_seed(text)
         source = SyntheticSource(seed=seed, size=size, fps=kwargs.get("fps") or 30.0,
                                  max_frames=kwargs.get("max_frames"), realtime=kwargs.get("realtime", False))
     else:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from aclnet_core.cli_types import frame_size, int_range
+
 
 def add_synth_parser(sub) -> None:
     p = sub.add_parser("synth", help="render synthetic training motion as a skeleton video",
@@ -14,10 +16,10 @@ def add_synth_parser(sub) -> None:
                        "animations, each captioned with its action or identity and camera view.")
     p.add_argument("--preview", type=Path, required=True, metavar="OUT.mp4", help="video file to write")
     p.add_argument("--kind", choices=("action", "gait"), default="action")
-    p.add_argument("--count", type=int, default=18, help="number of sequences (default: one per action)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--count", type=int_range(1, 10_000), default=18, help="number of sequences (default: one per action)")
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1), default=0)
     p.add_argument("--no-noise", action="store_true", help="clean landmarks, without MediaPipe-like noise")
-    p.add_argument("--size", default="640x480", help="frame size WxH")
+    p.add_argument("--size", type=frame_size, default=(640, 480), help="frame size WxH (default 640x480)")
     p.set_defaults(func=run_synth)
 
 
@@ -39,15 +41,9 @@ def render_sample(sample, size: tuple[int, int], caption: str) -> list[np.ndarra
 
 def run_synth(args: argparse.Namespace) -> int:
     from aclnet_core.data.synthetic import ACTION_NAMES, NUM_GAIT_IDENTITIES, MotionGenerator
-    from aclnet_core.errors import UserError
     from app.video_sink import VideoSink
 
-    try:
-        w, h = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise UserError(f"--size must look like 640x480, not {args.size!r}") from None
-    if args.count < 1:
-        raise UserError("--count must be at least 1")
+    w, h = args.size
     gen = MotionGenerator(seed=args.seed, image_size=(w, h), noise=not args.no_noise)
     with VideoSink(args.preview, fps=gen.fps if hasattr(gen, "fps") else 30.0, size=(w, h)) as sink:
         for i in range(args.count):

@@ -124,8 +124,12 @@ class VideoSink:
         video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
         video_frame.pts = self.frames_written
         video_frame.time_base = 1 / self.rate
-        for packet in self._stream.encode(video_frame):
-            self._container.mux(packet)
+        try:
+            for packet in self._stream.encode(video_frame):
+                self._container.mux(packet)
+        except (OSError, av.error.FFmpegError) as exc:    # disk full, quota, I/O error: no partial file stays
+            self.abort()
+            raise UserError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
         self.frames_written += 1
 
     def close(self) -> None:
@@ -133,10 +137,15 @@ class VideoSink:
         if self._closed:
             return
         self._closed = True
+        import av
+
         try:
             for packet in self._stream.encode():
                 self._container.mux(packet)
             self._container.close()
+        except (OSError, av.error.FFmpegError) as exc:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            raise UserError(f"cannot write {self.path}: {getattr(exc, 'strerror', None) or exc}") from None
         except BaseException as exc:
             self._stack.__exit__(type(exc), exc, exc.__traceback__)
             raise

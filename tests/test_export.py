@@ -226,7 +226,7 @@ def test_cli_releases_a_deployable_checkpoint_with_notes(tmp_path, capsys):
     model = randomized_lite(seed=3)
     training = tmp_path / "best.pt"
     meta = write_checkpoint(training, model)
-    payload = torch.load(training, weights_only=False)
+    payload = torch.load(training, weights_only=True)
     payload.update(optimizer={"state": 1}, rng=[1, 2], epoch=7, config={"name": "x"})
     torch.save(payload, training)
     parser = argparse.ArgumentParser()

@@ -410,3 +410,25 @@ def test_ddp_two_ranks_match_a_single_process_on_the_concatenated_batch(tmp_path
 
 def _ddp_launch(rank: int, world: int, init_file: str, outs: list[str]) -> None:
     _ddp_worker(rank, world, init_file, outs[rank])
+
+
+def test_switched_off_inter_loss_projection_gets_no_weight_decay():
+    """Before its start epoch the inter term's projection has a zero gradient; SGD with weight decay must not
+    shrink it (the official code gives it no gradient at all)."""
+    import torch
+
+    from aclnet_core.losses.acl import ACLLoss
+    from aclnet_core.losses.config import ACLConfig
+
+    torch.manual_seed(0)
+    acl = ACLLoss(4, 16, ACLConfig(use_intra=False))  # inter starts at epoch 31 by default
+    acl.start_epoch(1)
+    before = acl.inter_loss.projection.weight.detach().clone()
+    opt = torch.optim.SGD(acl.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1)
+    topo = torch.randn(8, 16, requires_grad=True)
+    out = acl(topo, torch.randn(8, 4), torch.arange(8) % 4)
+    (out.total + topo.sum()).backward()
+    assert acl.inter_loss.projection.weight.grad is not None  # connected with a zero gradient
+    assert acl.release_idle_gradients() >= 1
+    opt.step()
+    assert torch.equal(acl.inter_loss.projection.weight, before)

@@ -214,3 +214,16 @@ def test_shared_mocap_splits_are_subject_disjoint(shared_dir):
     assert not groups["val"] & groups["test"]
     train, _ = load_mocap_split(data, "train")
     assert {s.label for s in train} == set(range(len(names)))
+
+
+def test_cli_infers_the_mocap_kind_from_the_folder(tiny_mocap: Path, tmp_path: Path):
+    from main import _guess_kind
+
+    assert _guess_kind(str(tiny_mocap)) == "mocap"
+    bvh = tmp_path / "bvhs"
+    _write_bvh(bvh / "walk" / "a_1.bvh")
+    assert _guess_kind(str(bvh)) == "mocap"
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    np.savez(rec / "r.npz", keypoint=np.zeros((1, 4, 33, 3), np.float32))
+    assert _guess_kind(str(rec)) == "recordings"

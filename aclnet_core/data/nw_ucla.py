@@ -91,7 +91,7 @@ def _read(path: Path, ident: NwUclaId, label: int) -> SkeletonSequence:
             record = json.load(f)
         kp = np.asarray(record["skeletons"], dtype=np.float32)
         file_label = int(record["label"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError, MemoryError) as exc:
         raise UserError(f"{path}: not a valid NW-UCLA json ({type(exc).__name__}: {str(exc)[:60]})") from None
     if kp.ndim != 3 or kp.shape[0] < 1 or kp.shape[1:] != (20, 3):
         raise UserError(f"{path}: skeletons must be [T][20][3] with T >= 1, got {kp.shape}")

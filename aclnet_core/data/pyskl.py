@@ -3,32 +3,37 @@
 Format: ``{'split': {name: [frame_dir, ...]}, 'annotations': [{'frame_dir', 'label', 'keypoint' (M, T, V, C),
 'keypoint_score' (M, T, V) optional, 'total_frames'}, ...]}``.
 
-Security: a pickle can run arbitrary code when it is loaded. Only load pickle files you trust (ones you made
-or downloaded from the dataset's official source).
+Security: a pickle can run arbitrary code when it is loaded, so files are read with a restricted unpickler that
+admits only numpy arrays and builtin containers (`aclnet_core.safe_load`); ``--trust-pickle`` lifts that for
+files you trust.
 """
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
 
 from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
+from aclnet_core.safe_load import load_pickle
 from aclnet_core.skeleton.layouts import get_layout
+
+MAX_CLASSES = 100_000     # a larger label is a corrupt file (and would allocate per-class tables of that size)
 
 __all__ = ["load_pyskl", "pyskl_label_names", "pyskl_sequences", "read_label_names_file", "read_pyskl"]
 
 
 def read_pyskl(path: str | Path) -> dict:
-    """Unpickle a PYSKL file and check its top level (trusted files only: pickles can run code)."""
+    """Unpickle a PYSKL file (numpy data only unless trusted, see `aclnet_core.safe_load`) and check its top level."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"pyskl file not found: {path}")
     try:
         with path.open("rb") as f:
-            data = pickle.load(f)
+            data = load_pickle(f)
+    except UserError:
+        raise
     except MemoryError:
         raise UserError(f"{path}: not enough memory to load the pickle") from None
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
@@ -65,8 +70,8 @@ def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) ->
         )
     if kp.shape[0] == 0 or kp.shape[1] == 0:
         raise UserError(f"{source}: annotation {name!r} is empty (keypoint shape {kp.shape})")
-    if label < 0:
-        raise UserError(f"{source}: annotation {name!r} has a negative label {label}")
+    if not 0 <= label < MAX_CLASSES:
+        raise UserError(f"{source}: annotation {name!r} has label {label}, outside 0..{MAX_CLASSES - 1}")
     score = ann.get("keypoint_score")
     if score is not None:
         score = np.asarray(score, dtype=np.float32)
@@ -118,11 +123,40 @@ def read_label_names_file(path: str | Path) -> list[str]:
 
 
 def pyskl_label_names(data: dict, names: list[str] | None = None) -> list[str]:
-    """Names for every label of the file: ``names`` (checked to cover every label) or 'class_0', 'class_1', …"""
-    labels = [int(a["label"]) for a in data["annotations"] if isinstance(a, dict) and "label" in a]
+    """Names for every label of the file: ``names`` (checked to cover every label), else the names the file holds
+    (a top-level 'label_names'/'classes' list, or each annotation's 'label_name'), else 'class_0', 'class_1', …"""
+    labels = []
+    for ann in data["annotations"]:
+        if isinstance(ann, dict) and "label" in ann:
+            try:
+                label = int(ann["label"])
+            except (TypeError, ValueError, OverflowError):
+                raise UserError(f"annotation {ann.get('frame_dir', '?')!r} has a malformed label "
+                                f"{str(ann['label'])[:40]!r}") from None
+            if not 0 <= label < MAX_CLASSES:
+                raise UserError(f"annotation {ann.get('frame_dir', '?')!r} has label {label}, outside "
+                                f"0..{MAX_CLASSES - 1}")
+            labels.append(label)
     num_classes = max(labels, default=-1) + 1
+    if names is None:
+        names = _names_in_file(data, num_classes)
     if names is None:
         return [f"class_{i}" for i in range(num_classes)]
     if len(names) < num_classes:
         raise UserError(f"{len(names)} label names given but the data has labels up to {num_classes - 1}")
     return list(names)
+
+
+def _names_in_file(data: dict, num_classes: int) -> list[str] | None:
+    """Label names stored in the file itself, when they cover every label; else None."""
+    for key in ("label_names", "classes"):
+        stored = data.get(key)
+        if isinstance(stored, (list, tuple)) and len(stored) >= num_classes and all(isinstance(n, str) for n in stored):
+            return [str(n) for n in stored]
+    by_label: dict[int, str] = {}
+    for ann in data["annotations"]:
+        if isinstance(ann, dict) and isinstance(ann.get("label_name"), str):
+            by_label.setdefault(int(ann["label"]), ann["label_name"])
+    if num_classes and len(by_label) == num_classes:
+        return [by_label[i] for i in range(num_classes)]
+    return None

@@ -70,6 +70,8 @@ def load_recording(path: str | Path) -> Recording:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise UserError(f"{path}: not a readable .npz recording ({type(exc).__name__})") from None
+    if not (np.isfinite(fps) and fps > 0):
+        raise UserError(f"{path}: fps must be a positive number, got {fps}")
     layout = get_layout(layout_name)
     if kp.ndim != 4 or kp.shape[2] != layout.num_joints or kp.shape[1] == 0:
         raise UserError(f"{path}: keypoint {kp.shape} is not (M, T>0, {layout.num_joints}, C) for {layout.name}")

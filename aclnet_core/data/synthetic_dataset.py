@@ -31,10 +31,12 @@ def sample_to_sequence(sample: Any, label: int, name: str) -> SkeletonSequence:
 
 
 def _range(value: Any, default: tuple[int, int], key: str) -> range:
-    lo, hi = value if value is not None else default
-    if not 0 <= lo < hi:
-        raise UserError(f"data.options.{key} must be [lo, hi) with 0 <= lo < hi")
-    return range(int(lo), int(hi))
+    pair = value if value is not None else default
+    ok = (isinstance(pair, (list, tuple)) and len(pair) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) for v in pair))
+    if not ok or not 0 <= pair[0] < pair[1] <= 1_000_000:
+        raise UserError(f"data.options.{key} must be [lo, hi) with 0 <= lo < hi, got {value!r}")
+    return range(int(pair[0]), int(pair[1]))
 
 
 def load_synthetic_split(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
@@ -58,6 +60,14 @@ def to_layout(seq: SkeletonSequence, layout: str) -> SkeletonSequence:
                             score=convert_score(seq.score, seq.layout, layout))
 
 
+def _int_option(opts: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
+    """An integer data option in [lo, hi], or a one-line UserError naming it."""
+    value = opts.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise UserError(f"synthetic data option {key} must be an integer {lo}..{hi}, got {value!r}")
+    return value
+
+
 def _load_mediapipe33(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
     from aclnet_core.data import synthetic
 
@@ -67,11 +77,12 @@ def _load_mediapipe33(data: Any, split: str) -> tuple[list[SkeletonSequence], li
     unknown = set(opts) - allowed
     if unknown:
         raise UserError(f"unknown synthetic data option(s): {', '.join(sorted(unknown))}")
-    seed, noise = int(opts.get("seed", 0)), bool(opts.get("noise", True))
+    seed, noise = _int_option(opts, "seed", 0, 0, 2**32 - 1), bool(opts.get("noise", True))
     if task == "action":
         if split not in synthetic.ACTION_SPLITS:
             raise UserError(f"unknown synthetic split {split!r}; choose one of {', '.join(synthetic.ACTION_SPLITS)}")
-        n = int(opts.get("n_per_class", 200) if split == "train" else opts.get("n_eval_per_class", 30))
+        n = (_int_option(opts, "n_per_class", 200, 1, 100_000) if split == "train"
+             else _int_option(opts, "n_eval_per_class", 30, 1, 100_000))
         samples = synthetic.make_action_split(n, split, seed, noise=noise)
         seqs = [sample_to_sequence(s, s.label, f"{split}_{i:05d}_{synthetic.ACTION_NAMES[s.label]}")
                 for i, s in enumerate(samples)]
@@ -81,13 +92,14 @@ def _load_mediapipe33(data: Any, split: str) -> tuple[list[SkeletonSequence], li
     train_ids = _range(opts.get("train_identities"), (0, 192), "train_identities")
     names = [f"id{i:03d}" for i in train_ids]
     if split in ("train", "val"):
-        per_id = int(opts.get("sequences_per_id", 12) if split == "train" else opts.get("eval_sequences_per_id", 2))
+        per_id = (_int_option(opts, "sequences_per_id", 12, 1, 10_000) if split == "train"
+                  else _int_option(opts, "eval_sequences_per_id", 2, 1, 10_000))
         samples = synthetic.make_gait_split(train_ids, per_id, "train" if split == "train" else "probe", seed,
                                             noise=noise)
         offset = train_ids.start
     elif split in ("gallery", "probe"):
         eval_ids = _range(opts.get("eval_identities"), (192, synthetic.NUM_GAIT_IDENTITIES), "eval_identities")
-        samples = synthetic.make_gait_split(eval_ids, int(opts.get("eval_sequences_per_id", 4)), split, seed,
+        samples = synthetic.make_gait_split(eval_ids, _int_option(opts, "eval_sequences_per_id", 4, 1, 10_000), split, seed,
                                             noise=noise)
         offset = 0
     else:

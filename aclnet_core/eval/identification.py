@@ -324,7 +324,9 @@ def write_threshold(ckpt: str | Path, result: IdentificationResult) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.identification",
+    from aclnet_core.cli_types import OneLineArgumentParser, finite_float, int_range
+
+    parser = OneLineArgumentParser(prog="python -m aclnet_core.eval.identification",
                                      description="Gait identification metrics of a checkpoint: rank-1/5, mAP, "
                                      "TAR@FAR (gallery split vs probe split).")
     parser.add_argument("checkpoint", type=Path)
@@ -332,8 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-split", default="val")
     parser.add_argument("--data", help="dataset path (default: the checkpoint's)")
     parser.add_argument("--kind", help="dataset kind (default: the checkpoint's)")
-    parser.add_argument("--clips", type=int, default=1)
-    parser.add_argument("--far", type=float, default=0.01)
+    parser.add_argument("--clips", type=int_range(1, 1000), default=1)
+    parser.add_argument("--far", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True), default=0.01)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-threshold", action="store_true",
@@ -341,7 +343,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="override a data option of the checkpoint's config, e.g. --option "
                              "eval_identities=[256,320] for synthetic identities never used before")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="unpickle any object in a .pkl dataset (only for files you trust; default: numpy data only)")
     args = parser.parse_args(argv)
+    from aclnet_core.safe_load import trusting_pickles
+
+    with trusting_pickles(args.trust_pickle):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         from aclnet_core.train.config import apply_overrides
 

@@ -93,7 +93,9 @@ def evaluate_baseline(data, kind: str, gallery_split: str, probe_split: str, far
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.identity_baselines",
+    from aclnet_core.cli_types import OneLineArgumentParser
+
+    parser = OneLineArgumentParser(prog="python -m aclnet_core.eval.identity_baselines",
                                      description="Nearest-neighbour identity baselines from hand-crafted features "
                                      "(bone lengths, mean pose): the floor a gait model must clear.")
     parser.add_argument("--data", default="", help="dataset path")
@@ -105,7 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loo", action="store_true", help="leave-one-out within the probe split instead")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a data option")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="unpickle any object in a .pkl dataset (only for files you trust; default: numpy data only)")
     args = parser.parse_args(argv)
+    from aclnet_core.safe_load import trusting_pickles
+
+    with trusting_pickles(args.trust_pickle):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         from aclnet_core.train.config import DataConfig, apply_overrides
 

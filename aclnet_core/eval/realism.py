@@ -16,7 +16,6 @@ clips on the statistics that a skeleton model sees, all on MediaPipe world landm
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -95,9 +94,11 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aclnet_core.eval.realism", description=__doc__.split("\n")[0])
+    from aclnet_core.cli_types import OneLineArgumentParser, int_range
+
+    parser = OneLineArgumentParser(prog="python -m aclnet_core.eval.realism", description=__doc__.split("\n")[0])
     parser.add_argument("recordings", nargs="+", help=".npz recordings (mediapipe33) of real people")
-    parser.add_argument("--synthetic", type=int, default=60, help="synthetic clips per group to compare (0: none)")
+    parser.add_argument("--synthetic", type=int_range(0, 100_000), default=60, help="synthetic clips per group to compare (0: none)")
     parser.add_argument("--json", help="also write the statistics here")
     args = parser.parse_args(argv)
     try:

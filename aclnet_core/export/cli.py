@@ -8,11 +8,16 @@ import os
 import shutil
 from pathlib import Path
 
+from aclnet_core.cli_types import finite_float, int_range, positive_int
+
 FORMATS = ("onnx", "tensorrt", "checkpoint")
 PRECISIONS = ("fp16", "fp32", "int8")           # = aclnet_core.export.tensorrt_build.PRECISIONS
 BENCH_BACKENDS = ("torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-trt", "tensorrt",
                   "auto")
 CPU_BENCH_BATCHES = "1,2,4,8,16,32,64,128,256"
+
+# opsets the exporter accepts: TensorRT needs >= 17; above the installed onnx package's newest, torch fails late
+MIN_OPSET, MAX_OPSET = 17, 23
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +33,16 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="trained checkpoint (.pt)")
     p.add_argument("--format", choices=FORMATS, default="onnx", help="output format (default: onnx)")
     p.add_argument("-o", "--output", help="output file (default: the checkpoint name with .onnx / .engine)")
-    p.add_argument("--opset", type=int, default=18, help="ONNX opset to request, >= 17 (default: 18)")
+    p.add_argument("--opset", type=int_range(MIN_OPSET, MAX_OPSET), default=18,
+                   help=f"ONNX opset to request, {MIN_OPSET}..{MAX_OPSET} (default: 18)")
     p.add_argument("--no-trt-check", action="store_true",
                    help="export even when ops fall outside the ONNX-TensorRT supported-operator list")
     p.add_argument("--precision", choices=PRECISIONS, default="fp16", help="TensorRT precision (default: fp16)")
-    p.add_argument("--max-batch", type=int, default=64, help="TensorRT profile: batch 1..N (default: 64)")
+    p.add_argument("--max-batch", type=int_range(1, 4096), default=64, help="TensorRT profile: batch 1..N (default: 64)")
     p.add_argument("--calib", nargs="+", metavar="PATH",
                    help="INT8 calibration data: recordings (.npz files or folders) or prepared clips (.npy)")
-    p.add_argument("--calib-limit", type=int, default=512, help="at most this many calibration clips")
-    p.add_argument("--workspace-mb", type=int, default=1024, help="TensorRT builder workspace (MiB)")
+    p.add_argument("--calib-limit", type=positive_int, default=512, help="at most this many calibration clips")
+    p.add_argument("--workspace-mb", type=int_range(1, 1_048_576), default=1024, help="TensorRT builder workspace (MiB)")
     p.add_argument("--note", action="append", default=[], metavar="KEY=VALUE",
                    help="--format checkpoint: a fact to store in the metadata's 'extra' (repeatable)")
     p.set_defaults(func=run_export_cli)
@@ -48,6 +54,7 @@ def run_export_cli(args: argparse.Namespace) -> int:
     from aclnet_core.export.onnx_export import export_onnx
 
     checkpoint = Path(args.checkpoint)
+    _check_output(args, checkpoint)
     if args.format == "checkpoint":
         from aclnet_core.model.checkpoint import release_checkpoint
 
@@ -72,7 +79,7 @@ def run_export_cli(args: argparse.Namespace) -> int:
     gpu = cuda_device_name()
     if args.precision == "int8" and not args.calib:
         raise UserError("--precision int8 needs --calib recordings or prepared clips")
-    engine_out = Path(args.output) if args.output else checkpoint.with_suffix(".engine")
+    engine_out = Path(args.output) if args.output else default_output(checkpoint, "tensorrt")
     if engine_out.suffix == ".onnx":
         raise UserError(f"{engine_out}: a TensorRT engine needs another suffix (.engine / .plan)")
     report = export_onnx(checkpoint, engine_out.with_suffix(".onnx"), opset=args.opset,
@@ -89,6 +96,27 @@ def run_export_cli(args: argparse.Namespace) -> int:
     print(f"TensorRT {args.precision} engine for {gpu} (TensorRT {trt.__version__}, batch 1..{args.max_batch}): "
           f"{engine_out} ({'from the engine cache' if hit else 'built'}; cache entry {cached})")
     return 0
+
+
+def default_output(checkpoint: Path, fmt: str) -> Path:
+    """Where an export goes without -o: beside the checkpoint, .onnx or .engine."""
+    return checkpoint.with_suffix(".engine" if fmt == "tensorrt" else ".onnx")
+
+
+def _check_output(args: argparse.Namespace, checkpoint: Path) -> None:
+    """The export never writes onto its checkpoint (nor its ONNX step onto it), and without -o it never replaces
+    an existing file (e.g. the shipped assets/models/action.onnx beside assets/models/action.pt)."""
+    from aclnet_core.errors import UserError
+    from aclnet_core.io_utils import check_not_input
+
+    out = Path(args.output) if args.output else default_output(checkpoint, args.format)
+    check_not_input(out, [checkpoint])
+    if args.format == "tensorrt":
+        check_not_input(out.with_suffix(".onnx"), [checkpoint])
+    if not args.output:
+        for default in (out, out.with_suffix(".onnx")) if args.format == "tensorrt" else (out,):
+            if default.exists():
+                raise UserError(f"{default} exists: pass -o to choose the output (-o {out} replaces it)")
 
 
 def _note_value(text: str):
@@ -131,12 +159,12 @@ def add_model_bench_args(parser: argparse.ArgumentParser) -> None:
     _add(group, "--backend", dest="backends", nargs="+", choices=BENCH_BACKENDS, metavar="BACKEND",
          help=f"backends to compare: {', '.join(BENCH_BACKENDS)} (default: torch-cpu onnxruntime-cpu)")
     _add(group, "--batches", help=f"comma-separated batch sizes (default: {CPU_BENCH_BATCHES}; add 512,1024 on a GPU)")
-    _add(group, "--iters", type=int, default=50, help="timed calls per point at most (default: 50)")
-    _add(group, "--warmup", type=int, default=10, help="untimed calls per point (default: 10)")
-    _add(group, "--budget", type=float, default=3.0, help="seconds per point at most, >= 3 calls (default: 3)")
-    _add(group, "--rounds", type=int, default=1,
+    _add(group, "--iters", type=int_range(1, 1_000_000), default=50, help="timed calls per point at most (default: 50)")
+    _add(group, "--warmup", type=int_range(0, 1_000_000), default=10, help="untimed calls per point (default: 10)")
+    _add(group, "--budget", type=finite_float(0.0, 3600.0, lo_open=True), default=3.0, help="seconds per point at most, >= 3 calls (default: 3)")
+    _add(group, "--rounds", type=int_range(1, 1000), default=1,
          help="split each point into rounds and also report the best round's median (default: 1)")
-    _add(group, "--threads", type=int, help="CPU threads for torch and ONNX Runtime (default: torch decides; ONNX Runtime 1)")
+    _add(group, "--threads", type=int_range(1, 1024), help="CPU threads for torch and ONNX Runtime (default: torch decides; ONNX Runtime 1)")
     _add(group, "--out", help="output prefix for .csv/.json/.png (default: runs/bench/model-<name>)")
 
 

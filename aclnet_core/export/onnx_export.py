@@ -24,7 +24,7 @@ import torch
 from aclnet_core.errors import UserError
 from aclnet_core.export.graph_passes import merge_sibling_convs
 from aclnet_core.export.trt_ops import TRT_OPS_SOURCE, check_trt_ops
-from aclnet_core.io_utils import atomic_write, check_writable
+from aclnet_core.io_utils import atomic_write, check_not_input, check_writable
 from aclnet_core.model.checkpoint import model_from_checkpoint
 from aclnet_core.model.encoder import ACLNet, InferenceWrapper
 from aclnet_core.model.metadata import ModelMetadata
@@ -146,6 +146,7 @@ def export_onnx(checkpoint: str | Path, out_path: str | Path | None = None, *, o
     """
     model, meta = model_from_checkpoint(checkpoint)
     out_path = Path(out_path) if out_path is not None else Path(checkpoint).with_suffix(".onnx")
+    check_not_input(out_path, [checkpoint])
     check_writable(out_path)
     proto, merged = torch_to_onnx(model, meta, opset, merge_convs)
     written = default_opset(proto)

@@ -59,6 +59,19 @@ class ACLLoss(nn.Module):
         if self.inter_loss is not None:
             self.inter_loss.start_epoch(epoch)
 
+    def release_idle_gradients(self) -> int:
+        """Drop the all-zero gradients of terms that are switched off this step (the inter loss before its start
+        epoch, the intra loss while its memory fills): they stay connected to the graph with a zero gradient, and
+        SGD would still apply weight decay and momentum to their projections. With no gradient the optimiser leaves
+        them untouched, as the official code does, where a switched-off term gives its projection no gradient.
+        Call between backward and the optimiser step; returns how many parameters were released."""
+        released = 0
+        for p in self.parameters():
+            if p.grad is not None and not bool(p.grad.any()):
+                p.grad = None
+                released += 1
+        return released
+
     def forward(self, topology: Tensor, logits: Tensor, labels: Tensor) -> ACLLossOutput:
         if topology.dim() != 2 or topology.shape[1] != self.topo_dim:
             raise ValueError(f"topology must be (N, {self.topo_dim}), got {tuple(topology.shape)}")

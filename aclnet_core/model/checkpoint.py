@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from aclnet_core.errors import UserError
-from aclnet_core.io_utils import atomic_write
+from aclnet_core.io_utils import atomic_write, check_not_input
 from aclnet_core.model.encoder import ACLNet
 from aclnet_core.model.metadata import ModelMetadata
+from aclnet_core.safe_load import load_torch_file
 
 
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
@@ -20,22 +19,21 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
     if "meta" not in payload or "model" not in payload:
         raise ValueError("a checkpoint needs 'meta' and 'model'")
     with atomic_write(path) as tmp:
-        torch.save(payload, tmp)
+        try:
+            torch.save(payload, tmp)
+        except RuntimeError as exc:        # torch reports a failed write (disk full…) as a RuntimeError
+            raise OSError(f"the write failed, disk full? ({str(exc).strip().splitlines()[0][:80]})") from None
 
 
 def load_checkpoint(path: str | Path, full: bool = False) -> dict[str, Any]:
     """Load a checkpoint; `full=False` keeps only what inference needs (meta + model weights)."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"checkpoint not found: {path}")
-    try:
-        # weights_only=False: our checkpoints hold RNG states and configs; load only files you trust.
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None
+    payload = load_torch_file(path)      # weights_only=True: no code in the file runs
     if not isinstance(payload, dict) or "meta" not in payload or "model" not in payload:
         raise UserError(f"{path} is not an ACLNet checkpoint (no 'meta'/'model')")
-    payload["meta"] = ModelMetadata.from_dict(payload["meta"]) if isinstance(payload["meta"], dict) else payload["meta"]
+    if not isinstance(payload["meta"], dict) or not isinstance(payload["model"], dict):
+        raise UserError(f"{path} is not an ACLNet checkpoint ('meta' and 'model' must be dicts)")
+    payload["meta"] = ModelMetadata.from_dict(payload["meta"])
     if not full:
         payload = {"meta": payload["meta"], "model": payload["model"]}
     return payload
@@ -46,6 +44,7 @@ def release_checkpoint(src: str | Path, dst: str | Path, notes: dict[str, Any] |
     and the training config, without optimizer, scheduler, loss or RNG state. Returns `dst`."""
     import dataclasses
 
+    check_not_input(dst, [src])
     payload = load_checkpoint(src, full=True)
     meta = payload["meta"]
     meta = dataclasses.replace(meta, extra={**meta.extra, **(notes or {})})

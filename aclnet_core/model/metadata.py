@@ -68,8 +68,8 @@ class ModelMetadata:
     def from_json(cls, s: str) -> ModelMetadata:
         try:
             return cls.from_dict(json.loads(s))
-        except json.JSONDecodeError as exc:
-            raise UserError(f"malformed model metadata: {exc}") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise UserError(f"malformed model metadata: {type(exc).__name__}") from None
 
 
 def weights_id(state_dict: dict) -> str:

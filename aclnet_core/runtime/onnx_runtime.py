@@ -77,7 +77,18 @@ def _ort():
         import onnxruntime
     except ImportError:
         raise UserError("ONNX models need onnxruntime (pip install onnxruntime)") from None
+    _disable_telemetry(onnxruntime)
     return onnxruntime
+
+
+def _disable_telemetry(ort) -> None:
+    """Turn off ONNX Runtime's telemetry events where the build has them (Windows builds send them)."""
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if disable is not None:
+        try:
+            disable()
+        except Exception:
+            log.debug("could not disable ONNX Runtime telemetry", exc_info=True)
 
 
 def session_options(options: OrtOptions):
@@ -147,6 +158,24 @@ def read_onnx_metadata(path: str | Path) -> ModelMetadata:
     return ModelMetadata.from_json(props[META_KEY])
 
 
+def check_session_matches(session, meta: ModelMetadata, path: Path) -> None:
+    """UserError when the graph's input/outputs contradict the embedded metadata (a tampered or mixed-up file)."""
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name: o for o in session.get_outputs()}
+    if INPUT_NAME not in inputs or not set(OUTPUT_NAMES) <= set(outputs):
+        raise UserError(f"{path}: the graph has inputs {sorted(inputs)} and outputs {sorted(outputs)}, expected "
+                        f"{INPUT_NAME!r} -> {', '.join(OUTPUT_NAMES)}")
+    expected = meta.input_shape(1)
+    shape = list(inputs[INPUT_NAME].shape)
+    static = [(i, d) for i, d in enumerate(shape) if isinstance(d, int) and i > 0]
+    if len(shape) != len(expected) or any(d != expected[i] for i, d in static):
+        raise UserError(f"{path}: the graph's input shape {shape} contradicts its metadata (N, "
+                        f"{', '.join(map(str, expected[1:]))})")
+    logits = list(outputs["logits"].shape)
+    if len(logits) == 2 and isinstance(logits[1], int) and logits[1] != meta.num_classes:
+        raise UserError(f"{path}: the graph has {logits[1]} classes but its metadata lists {meta.num_classes}")
+
+
 class OnnxRuntime:
     """InferenceRuntime over one ONNX Runtime session."""
 
@@ -156,6 +185,7 @@ class OnnxRuntime:
         self.options = options or OrtOptions()
         self._sample_shape = self.meta.input_shape(1)[1:]
         self.session = open_session(self.path, backend, self.options, self._sample_shape)
+        check_session_matches(self.session, self.meta, self.path)
         self.providers: list[str] = list(self.session.get_providers())
         self.backend = BACKEND_OF_PROVIDER.get(self.providers[0], self.providers[0])
         self.requested = backend

@@ -33,6 +33,7 @@ class PreprocessSection:
     scale: bool = True
     align: bool = False
     sampling: str = "uniform"        # uniform (PYSKL: the whole sequence resampled) | consecutive (see data.sampling)
+    use_score: bool = False          # append the keypoint confidence as an extra input channel
 
 
 @dataclass
@@ -137,11 +138,22 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
         raise UserError(f"invalid config: {exc}") from None
     if cfg.task not in ("action", "gait"):
         raise UserError(f"task must be 'action' or 'gait', not {cfg.task!r}")
+    from aclnet_core.train.config_checks import check_config
+
+    check_config(cfg)
     return cfg
 
 
 def config_from_dict(d: dict[str, Any]) -> TrainConfig:
-    return _build(TrainConfig, d, "")
+    """The TrainConfig stored in a checkpoint (range-checked like a YAML file)."""
+    from aclnet_core.train.config_checks import check_config
+
+    try:
+        cfg = _build(TrainConfig, d, "")
+    except TypeError as exc:
+        raise UserError(f"invalid stored config: {exc}") from None
+    check_config(cfg)
+    return cfg
 
 
 def replace(cfg: TrainConfig, **changes: Any) -> TrainConfig:

@@ -31,7 +31,17 @@ def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], li
         seqs, names = load_dataset(spec)
     if not seqs:
         raise UserError(f"split {split!r} of {data.path or data.kind} holds no sequences")
+    check_finite(seqs, data.path or data.kind)
     return seqs, list(names)
+
+
+def check_finite(seqs: list[SkeletonSequence], source: str) -> None:
+    """Training on NaN or infinite coordinates would silently learn from garbage: refuse, naming the sequence."""
+    import numpy as np
+
+    for seq in seqs:
+        if not np.isfinite(seq.keypoint).all():
+            raise UserError(f"{source}: sequence {seq.name or '?'!r} has NaN or infinite keypoints")
 
 
 def model_sample_fps(cfg: TrainConfig, sequences: list[SkeletonSequence]) -> float:

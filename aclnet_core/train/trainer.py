@@ -211,6 +211,8 @@ class Trainer:
                 raise UserError(f"training diverged at epoch {epoch} (loss {loss.item()}); lower optim.lr")
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
+            if self.acl is not None:
+                self.acl.release_idle_gradients()  # a switched-off ACL term gets no weight decay (official code)
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()

@@ -17,7 +17,6 @@ actions not in the library, and the seconds from the last example to a ready mat
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import sys
@@ -217,21 +216,22 @@ def _load(spec: str, data: str | None) -> list[Clip]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.actions.fewshot_eval", description=__doc__.split("\n\n")[0])
+    from aclnet_core.cli_types import OneLineArgumentParser, finite_float, int_range
+
+    p = OneLineArgumentParser(prog="python -m app.actions.fewshot_eval", description=__doc__.split("\n\n")[0])
     p.add_argument("--loader", default="synthetic", help="synthetic | mocap | recordings | module:function")
     p.add_argument("--data", help="the loader's data (a folder for recordings)")
     p.add_argument("--actions", help="comma-separated library actions (default: the most frequent --num-actions)")
-    p.add_argument("--num-actions", type=int, default=5)
-    p.add_argument("--shots", type=int, default=5)
-    p.add_argument("--enrol-fraction", type=float, default=0.5, help="share of subjects that give the examples")
+    p.add_argument("--num-actions", type=int_range(1, 1000), default=5)
+    p.add_argument("--shots", type=int_range(1, 1000), default=5)
+    p.add_argument("--enrol-fraction", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True), default=0.5,
+                   help="share of subjects that give the examples")
     p.add_argument("--enrol-subjects", help="comma-separated subjects that give the examples (the rest are tested)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1), default=0)
     p.add_argument("--model", help="action encoder (default: the shipped one)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     try:
-        if args.num_actions < 1 or args.shots < 1 or not 0 < args.enrol_fraction < 1:
-            raise UserError("--num-actions and --shots must be >= 1, --enrol-fraction in (0, 1)")
         from app.actions.examples import open_action_runtime
 
         runtime = open_action_runtime(args.model)

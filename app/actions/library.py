@@ -24,7 +24,7 @@ ACTIONS_FILENAME = "actions.sqlite"
 ACTION_WORDS = StoreWords("action library", "an action library", "action", "an action", "example embedding",
                           "example embeddings", "action model",
                           "use another --actions library, or teach every action again with this model",
-                          "aclnet-live-actions", application_id=0x41434C41)  # "ACLA"
+                          "aclnet-live-actions", application_id=0x41434C41, option="--actions")  # "ACLA"
 
 
 def resolve_actions_path(explicit: str | os.PathLike | None = None) -> Path:

@@ -54,6 +54,9 @@ def open_gait_runtime(path: str | Path | None = None, backend: str = "auto") -> 
     return runtime
 
 
+MAX_UNBOUNDED_START = 600.0
+
+
 class ClippedSource(Source):
     """Part of another source: frames from `start` seconds (stream time) for at most `seconds`."""
 
@@ -70,6 +73,14 @@ class ClippedSource(Source):
     def _open(self) -> None:
         self.inner.open()
         self.fps, self.rate, self.size = self.inner.fps, self.inner.rate, self.inner.size
+        length = getattr(self.inner, "duration", None)
+        if length is None and self.inner.frame_count and self.fps:
+            length = self.inner.frame_count / self.fps
+        if length is not None and self.start >= length:
+            raise UserError(f"--start {self.start:g} s is past the end of {self.name} ({length:.1f} s)")
+        if length is None and self.start > MAX_UNBOUNDED_START:   # a camera or the endless demo: skipping is slow
+            raise UserError(f"--start {self.start:g} s: a source without an end can skip at most "
+                            f"{MAX_UNBOUNDED_START:g} s")
 
     def _frames(self) -> Iterator[Frame]:
         first: float | None = None

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from aclnet_core.cli_types import source_arg
 from aclnet_core.errors import UserError
 
 NO_DISPLAY = "no display found: use 'python main.py annotate …' for files, or run under a desktop / Xvfb"
@@ -48,7 +49,7 @@ def add_gui_parser(subparsers) -> argparse.ArgumentParser:
         "gui", help="the desktop window (default): live camera, files, demo stream, gallery, export",
         description="Open the ACLNet Live window: skeletons, action labels and identities on a camera, a video "
                     "file, a skeleton recording or the synthetic demo stream (the default without a camera).")
-    parser.add_argument("source", nargs="?", help="what to show first: a video file, a recording (.npz), a camera "
+    parser.add_argument("source", nargs="?", type=source_arg, help="what to show first: a video file, a recording (.npz), a camera "
                         "index, a stream URL or 'demo' (default: the first camera, else the demo)")
     parser.add_argument("--settings", metavar="INI", help="keep the settings in this INI file instead of the "
                         "user's settings store")
