@@ -7,10 +7,13 @@ annotator half of the annotator / sink split). Everything draws in place on a ui
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import cv2
 import numpy as np
+
+from app.records import NO_ACTION as _NO_ACTION
 
 # A colour-blind-friendly palette (BGR), indexed by track id.
 TRACK_PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
@@ -26,7 +29,29 @@ TRACK_PALETTE_BGR: tuple[tuple[int, int, int], ...] = (
     (255, 255, 255),
 )
 DEFAULT_MIN_VISIBILITY = 0.5
-NO_ACTION = "no action"
+NO_ACTION = _NO_ACTION  # one spelling everywhere (video, panels, timelines): the model's own "nothing" label
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What is shown for one person: the smoothed label (or NO_ACTION) with its score, and the identity.
+
+    The video caption and the GUI's Scores panel both show this, so they never disagree.
+    """
+
+    label: str
+    score: float | None  # the smoothed probability of `label`; None for NO_ACTION below the threshold
+    identity: str | None = None
+
+
+def decide(prediction) -> Decision:
+    """The decision of an app.records.Prediction (label below the threshold → NO_ACTION, no score)."""
+    identity = prediction.identity
+    if identity is None and prediction.identity_score is not None:
+        identity = "unknown"
+    if prediction.label is None:
+        return Decision(NO_ACTION, None, identity)
+    return Decision(prediction.label, float(prediction.score), identity)
 
 
 def track_color(track_id: int | None) -> tuple[int, int, int]:
@@ -173,6 +198,15 @@ def draw_hud(image: np.ndarray, lines: Sequence[str], origin: tuple[int, int] = 
         cv2.putText(image, line, (x + 5, y + (i + 1) * line_h), font, font_scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+def in_view(tracked, size: tuple[int, int], min_visibility: float = DEFAULT_MIN_VISIBILITY) -> bool:
+    """True when some visible joint of an app.records.TrackedSkeleton lies inside the frame of `size` (w, h)."""
+    w, h = size
+    pixels = tracked.skeleton.pixels((w, h))
+    visible = np.asarray(tracked.skeleton.visibility) >= min_visibility
+    inside = (pixels[:, 0] >= 0) & (pixels[:, 0] < w) & (pixels[:, 1] >= 0) & (pixels[:, 1] < h)
+    return bool((visible & inside).any())
+
+
 def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33", hud_lines: Sequence[str] | None = None,
                       show_raw_label: bool = False) -> np.ndarray:
     """Draw every tracked person of an app.records.FrameResult (skeleton, box, id, label, score, identity).
@@ -181,6 +215,8 @@ def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33
     """
     h, w = image.shape[:2]
     for tracked in result.tracks:
+        if not in_view(tracked, (w, h)):  # a person who left: no caption pinned to the edge of the image
+            continue
         color = track_color(tracked.track_id)
         skeleton = tracked.skeleton
         pixels = skeleton.pixels((w, h))
@@ -189,12 +225,10 @@ def draw_frame_result(image: np.ndarray, result, layout_name: str = "mediapipe33
         prediction = result.predictions.get(tracked.track_id)
         label = score = identity = None
         if prediction is not None:
-            label, score = prediction.label, prediction.score
-            if label is None:  # below the threshold: say so rather than show a guess
-                label, score = (f"({prediction.raw_label})", prediction.raw_score) if show_raw_label else (NO_ACTION, None)
-            identity = prediction.identity
-            if identity is None and prediction.identity_score is not None:
-                identity = "unknown"
+            decision = decide(prediction)
+            label, score, identity = decision.label, decision.score, decision.identity
+            if prediction.label is None and show_raw_label:  # below the threshold: the guess, in brackets
+                label, score = f"({prediction.raw_label})", prediction.raw_score
         box = tracked.box if tracked.box is not None else skeleton_box(pixels, skeleton.visibility)
         if box is not None:
             draw_track_label(image, box, tracked.track_id, label, score, identity, color=color)

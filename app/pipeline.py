@@ -238,10 +238,11 @@ class Pipeline:
                     if estimator is None:
                         estimator = self._make_estimator()
                         t0 = time.perf_counter()  # loading the model is not per-frame latency
-                    pose = estimator.detect(frame)
+                    detect_still = getattr(estimator, "detect_still", None)
+                    pose = detect_still(frame) if frame.still and detect_still is not None else estimator.detect(frame)
                     self.stats.record("pose", (time.perf_counter() - t0) * 1000.0)
                 t1 = time.perf_counter()
-                update = self._tracker.update(pose.skeletons, frame.timestamp, frame.size)
+                update = self._tracker.update(pose.skeletons, frame.timestamp, frame.size, confirm=frame.still)
                 windows = self._windows.update(frame.timestamp, frame.index, update.tracked, update.ended)
                 self.stats.record("track", (time.perf_counter() - t1) * 1000.0)
                 if not self._put(self._q2, _Work(frame, update.tracked, windows, update.ended, pose.rejected)):

@@ -203,12 +203,13 @@ class Recogniser:
             p = probabilities[i]
             smoothed = self._smoothers.update(window.track_id, p)
             order = np.argsort(-p)[:k]
+            ranked = np.argsort(-smoothed.probabilities)[:k]  # what the decision (the shown label) is based on
             match = matches.get(window.track_id)
             prediction = Prediction(
                 track_id=window.track_id,
                 label=labels[smoothed.index] if smoothed.index is not None else None,
                 score=smoothed.score,
-                top_k=[(labels[j], float(p[j])) for j in order],
+                top_k=[(labels[j], float(smoothed.probabilities[j])) for j in ranked],
                 raw_label=labels[int(order[0])],
                 raw_score=float(p[order[0]]),
                 embedding=embeddings[i],

@@ -54,7 +54,8 @@ class Frame:
     captured_at: float = 0.0
     size: tuple[int, int] = (0, 0)
     skeletons: list[Skeleton] | None = None
-    truth_label: str | None = None  # ground truth, when the source knows it (synthetic demo)
+    truth_label: str | None = None  # ground truth, when the source knows it (synthetic stream)
+    still: bool = False  # shown on its own (first frame, a paused seek, a photo): pose it alone, report it at once
 
     def __post_init__(self) -> None:
         if self.image is not None and self.size == (0, 0):
@@ -102,7 +103,7 @@ class Prediction:
     track_id: int
     label: str | None  # smoothed label; None = no action (below threshold) or not yet known
     score: float
-    top_k: list[tuple[str, float]] = field(default_factory=list)
+    top_k: list[tuple[str, float]] = field(default_factory=list)  # smoothed probabilities (what `label` uses)
     raw_label: str | None = None
     raw_score: float = 0.0
     embedding: np.ndarray | None = None

@@ -172,6 +172,12 @@ class VideoFileSource(Source):
                 self._first = av_frame
                 break
 
+    def preview(self) -> np.ndarray | None:
+        """The image of the frame playback starts with (BGR), without consuming it; None once playing."""
+        if self._first is None:
+            return None
+        return _resize(self._first.to_ndarray(format="bgr24"), self.target_size)
+
     def _decode(self):
         import av
 
@@ -214,6 +220,19 @@ class VideoFileSource(Source):
 def _chain(first: list, rest: Iterator) -> Iterator:
     yield from first
     yield from rest
+
+
+def stream_failure_reason(url: str, timeout_s: float = 5.0) -> str:
+    """Why a stream URL does not open, in FFmpeg's words ('Connection refused', 'Server returned 404 Not Found')."""
+    import av
+
+    try:
+        with av.open(url, timeout=timeout_s):
+            return "it opens, but OpenCV could not read it"
+    except av.error.FFmpegError as exc:
+        return _short(exc)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 def _short(exc: BaseException) -> str:
@@ -261,8 +280,9 @@ class CaptureSource(Source):
             capture = cv2.VideoCapture(self.device, cv2.CAP_FFMPEG)
         if not capture.isOpened():
             capture.release()
-            what = f"no camera at index {self.device}" if isinstance(self.device, int) else f"cannot open stream {self.device}"
-            raise UserError(what)
+            if isinstance(self.device, int):
+                raise UserError(f"no camera at index {self.device}")
+            raise UserError(f"cannot open stream {self.device}: {stream_failure_reason(self.device)}")
         ok, image = capture.read()
         if not ok or image is None:
             capture.release()
@@ -272,6 +292,10 @@ class CaptureSource(Source):
         fps = capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 0 < fps < 1000 else (self.requested_fps or 30.0)
         self.size = (image.shape[1], image.shape[0])
+
+    def preview(self) -> np.ndarray | None:
+        """The first frame read at open (BGR), before streaming starts; None once streaming."""
+        return None if self._first is None else _resize(self._first, self.target_size)
 
     def _frames(self) -> Iterator[Frame]:
         t0 = time.perf_counter()
@@ -326,7 +350,8 @@ class ImageSource(Source):
 
     def _frames(self) -> Iterator[Frame]:
         for index in range(self.repeat):
-            yield Frame(image=self._image.copy(), index=index, timestamp=index / self.fps)
+            # a photo is posed on its own (IMAGE mode) and its people are reported from the first frame
+            yield Frame(image=self._image.copy(), index=index, timestamp=index / self.fps, still=index == 0)
 
 
 def project_world(world: np.ndarray, size: tuple[int, int], metres_tall: float = 2.4) -> np.ndarray:
@@ -543,14 +568,19 @@ def _synthetic_seed(text: str) -> int:
 
 
 def open_source(spec: str | int, size: tuple[int, int] | None = None, **kwargs) -> Source:
-    """A source from a command-line string: a camera index ('0'), a stream URL, 'synthetic[:SEED]', a skeleton
-    recording (.npz), an image, or a video file. The source is opened (so bad input fails here)."""
+    """A source from a command-line string: a camera index ('0'), a stream URL, 'demo' (the shipped clip),
+    'synthetic[:SEED]' (the generated stream), a skeleton recording (.npz), an image, or a video file.
+    The source is opened (so bad input fails here)."""
     text = str(spec).strip()
     if isinstance(spec, int) or re.fullmatch(r"\d{1,2}", text):
         source: Source = CaptureSource(int(text), size=size, fps=kwargs.get("fps"))
     elif text.lower().startswith(STREAM_SCHEMES):
         source = CaptureSource(text, size=size)
-    elif text.lower() in ("synthetic", "demo") or text.lower().startswith("synthetic:"):
+    elif text.lower() == "demo":
+        from app.demo import demo_clip_path
+
+        source = VideoFileSource(demo_clip_path(), size=size)
+    elif text.lower() == "synthetic" or text.lower().startswith("synthetic:"):
         seed = _synthetic_seed(text)
         source = SyntheticSource(seed=seed, size=size, fps=kwargs.get("fps") or 30.0,
                                  max_frames=kwargs.get("max_frames"), realtime=kwargs.get("realtime", False))

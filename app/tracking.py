@@ -96,7 +96,9 @@ class Tracker:
         distance = float(np.linalg.norm(pred[both] - det[both], axis=1).mean()) / size
         return distance if distance <= opts.max_distance else _LARGE
 
-    def update(self, skeletons: list[Skeleton], timestamp: float, frame_size: tuple[int, int] = (1, 1)) -> TrackerUpdate:
+    def update(self, skeletons: list[Skeleton], timestamp: float, frame_size: tuple[int, int] = (1, 1),
+               confirm: bool = False) -> TrackerUpdate:
+        """`confirm`: report new people at once (a still frame is all there is to see: no `min_hits` wait)."""
         opts = self.options
         w, h = frame_size
         aspect = (w / h) if w > 0 and h > 0 else 1.0
@@ -116,7 +118,7 @@ class Tracker:
             track.skeleton, track.missed = skeleton, 0
             track.hits += 1
             track.age += gap
-            if not track.confirmed and track.hits >= opts.min_hits:
+            if not track.confirmed and (confirm or track.hits >= opts.min_hits):
                 track.confirmed, track.track_id = True, self._allocate_id()
         ended: list[int] = []
         survivors: list[_Track] = []
@@ -131,7 +133,7 @@ class Tracker:
         self._tracks = survivors
         for c in unmatched:
             track = _Track(-1, skeletons[c], SkeletonFilter(), np.zeros((skeletons[c].num_joints, 2)))
-            if opts.min_hits <= 1:
+            if confirm or opts.min_hits <= 1:
                 track.confirmed, track.track_id = True, self._allocate_id()
             self._tracks.append(track)
             matches.append((track, skeletons[c]))

@@ -64,6 +64,8 @@ def make_window(qtbot, settings_file):
 
     def make(settings: Path | None = None, **kwargs) -> MainWindow:
         kwargs.setdefault("probe_cameras", False)
+        if not kwargs["probe_cameras"]:
+            kwargs.setdefault("source", SourceSpec.synthetic())  # no MediaPipe needed
         window = MainWindow(open_store(settings or settings_file), **kwargs)
         qtbot.addWidget(window)
         window.show()
@@ -87,7 +89,7 @@ def test_demo_stream_shows_skeletons_labels_scores_timeline_and_stats(qtbot, mak
     from aclnet_core.data.synthetic import ACTION_NAMES
 
     window = make_window()
-    assert window.session.spec == SourceSpec.demo()  # the default without a camera
+    assert window.session.spec == SourceSpec.synthetic()
     qtbot.waitUntil(lambda: labelled(window), timeout=WAIT_MS)
     prediction = next(p for p in window.last_view.result.predictions.values() if p.label)
     assert prediction.label in ACTION_NAMES and 0.5 <= prediction.score <= 1.0
@@ -294,7 +296,7 @@ def test_dropping_a_file_opens_it_and_bad_files_are_reported(qtbot, make_window,
     window.open_path(broken)
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT_MS)
     assert "broken.mp4" in window.last_error and window.isVisible()
-    window.start_source(SourceSpec.demo())  # the window keeps working after an error
+    window.start_source(SourceSpec.synthetic())  # the window keeps working after an error
     qtbot.waitUntil(lambda: window.last_view is not None, timeout=WAIT_MS)
 
 
@@ -308,7 +310,7 @@ def test_signals_queued_by_a_freed_worker_are_ignored_without_crashing(qtbot, ma
     old = window.session
     window.stop_source()
     qtbot.waitUntil(lambda: not window._retiring, timeout=WAIT_MS)
-    window.start_source(SourceSpec.demo())
+    window.start_source(SourceSpec.synthetic())
     stale, stale_id = old.worker, old.worker.session_id
     del old
 

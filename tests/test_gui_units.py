@@ -48,13 +48,13 @@ def test_settings_fall_back_on_bad_values_and_are_clamped(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ sources
 @pytest.mark.parametrize(("text", "spec"), [
-    ("demo", SourceSpec("demo", "0")), ("synthetic:7", SourceSpec("demo", "7")), ("1", SourceSpec("camera", "1")),
+    ("demo", SourceSpec("demo", "")), ("synthetic:7", SourceSpec("synthetic", "7")), ("1", SourceSpec("camera", "1")),
     ("rtsp://cam/live", SourceSpec("stream", "rtsp://cam/live")), ("/d/walk.npz", SourceSpec("recording", "/d/walk.npz")),
     ("/d/walk.MP4", SourceSpec("file", "/d/walk.MP4")), ("file:///d/a%20b.mp4", SourceSpec("file", "/d/a b.mp4")),
 ])
 def test_source_spec_parse(text, spec):
     assert SourceSpec.parse(text) == spec
-    assert spec.seekable == (spec.kind in ("file", "recording"))
+    assert spec.seekable == (spec.kind in ("file", "recording", "demo"))
 
 
 def test_playback_control_paces_pauses_and_stops():

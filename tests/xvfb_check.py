@@ -2,7 +2,7 @@
 
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/xvfb_check.py --out tests/artifacts/xvfb_window.png
 
-Runs the demo stream with tiny random models (written to --models), waits until a person with a label is on
+Runs the synthetic stream with tiny random models (written to --models), waits until a person with a label is on
 screen, grabs the window's area of the X screen and prints one JSON line: the Qt platform, the screenshot's pixel
 spread (0 = blank) and its size. Exits 1 when the screenshot is blank. tests/test_gui_xvfb.py starts Xvfb and
 runs this.
@@ -48,7 +48,7 @@ def main() -> int:
     save_settings(GuiSettings(action_model=str(action), gait_model=str(gait), gallery=str(folder / "gallery.sqlite")),
                   open_store(store_path))
     app = QApplication([sys.argv[0]])
-    window = MainWindow(open_store(store_path), source=SourceSpec.demo(), probe_cameras=False)
+    window = MainWindow(open_store(store_path), source=SourceSpec.synthetic(), probe_cameras=False)
     window.resize(1024, 640)
     window.show()
 

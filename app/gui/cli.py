@@ -46,11 +46,12 @@ def display_problem(env: Mapping[str, str] | None = None, platform: str | None =
 
 def add_gui_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "gui", help="the desktop window (default): live camera, files, demo stream, gallery, export",
+        "gui", help="the desktop window (default): live camera, files, the demo clip, gallery, export",
         description="Open the ACLNet Live window: skeletons, action labels and identities on a camera, a video "
-                    "file, a skeleton recording or the synthetic demo stream (the default without a camera).")
-    parser.add_argument("source", nargs="?", type=source_arg, help="what to show first: a video file, a recording (.npz), a camera "
-                        "index, a stream URL or 'demo' (default: the first camera, else the demo)")
+                    "file, a skeleton recording, the shipped demo clip (the default without a camera) or the synthetic stream.")
+    parser.add_argument("source", nargs="?", type=source_arg, help="what to show first: a video file, a recording (.npz), "
+                        "a camera index, a stream URL, 'demo' (the shipped clip) or 'synthetic' (default: the first "
+                        "camera, else the demo clip)")
     parser.add_argument("--settings", metavar="INI", help="keep the settings in this INI file instead of the "
                         "user's settings store")
     parser.add_argument("--no-camera-probe", action="store_true", help="do not look for cameras at start-up")

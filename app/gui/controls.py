@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStyle, QStyleOptionSlider, QWidget
 
 SPEEDS: tuple[tuple[str, float], ...] = (("0.25×", 0.25), ("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("4×", 4.0),
                                          ("max", 0.0))
 SLIDER_STEPS_PER_S = 10
+RECORD_TEXT = "● Record"
+STOP_RECORD_TEXT = "■ Stop rec."
 
 
 def format_time(seconds: float | None) -> str:
@@ -18,6 +20,26 @@ def format_time(seconds: float | None) -> str:
     seconds = max(0.0, seconds)
     minutes, rest = divmod(seconds, 60)
     return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+class SeekSlider(QSlider):
+    """A seek bar: a click beside the handle jumps there (a plain QSlider pages by one step) and keeps dragging."""
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            style = self.style()
+            handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, option, QStyle.SubControl.SC_SliderHandle,
+                                          self)
+            point = event.position().toPoint()
+            if not handle.contains(point):
+                groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                              QStyle.SubControl.SC_SliderGroove, self)
+                span = max(1, groove.width() - handle.width())
+                offset = point.x() - groove.x() - handle.width() // 2
+                self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), offset, span))
+        super().mousePressEvent(event)
 
 
 class PlaybackControls(QWidget):
@@ -36,17 +58,21 @@ class PlaybackControls(QWidget):
         self.live_button = QPushButton("Stop")
         self.live_button.setCheckable(True)
         self.live_button.setToolTip("Start / stop the live source")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Seek")
+        self.slider = SeekSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Seek: click or drag")
         self.time_label = QLabel(format_time(0) + " / " + format_time(None))
         self.speed = QComboBox()
         for text, value in SPEEDS:
             self.speed.addItem(text, value)
         self.speed.setCurrentIndex(2)
-        self.speed.setToolTip("Playback speed ('max': as fast as the pipeline runs)")
-        self.record_button = QPushButton("● Record")
+        self.speed.setToolTip("Playback speed: 1× keeps to the clock (late frames are dropped and counted); 'max': every frame, as fast "
+                              "as the pipeline runs")
+        self.record_button = QPushButton(RECORD_TEXT)
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Record the tracked skeletons with a label (training format)")
+        metrics = self.record_button.fontMetrics()  # one width for both texts: the layout never shifts
+        widest = max(metrics.horizontalAdvance(t) for t in (RECORD_TEXT, STOP_RECORD_TEXT))
+        self.record_button.setFixedWidth(widest + 32)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Write an annotated video of the current file")
         self.spacer = QWidget()  # takes the slider's room for live sources
@@ -82,7 +108,9 @@ class PlaybackControls(QWidget):
         self.live_button.setVisible(not seekable)
         self.spacer.setVisible(not seekable)
         self.export_button.setEnabled(seekable)
+        self.slider.blockSignals(True)  # a new range clamps the value: that is no seek by the user
         self.slider.setRange(0, round((duration or 0) * SLIDER_STEPS_PER_S))
+        self.slider.blockSignals(False)
         self.slider.setEnabled(bool(duration))
 
     def set_playing(self, playing: bool) -> None:
@@ -97,10 +125,11 @@ class PlaybackControls(QWidget):
         self.live_button.setText("Stop" if running else "Start")
         self.live_button.blockSignals(False)
 
-    def set_recording(self, recording: bool, text: str | None = None) -> None:
+    def set_recording(self, recording: bool) -> None:
+        """The button's state (the REC marker on the video counts the frames)."""
         self.record_button.blockSignals(True)
         self.record_button.setChecked(recording)
-        self.record_button.setText(text or ("■ Stop recording" if recording else "● Record"))
+        self.record_button.setText(STOP_RECORD_TEXT if recording else RECORD_TEXT)
         self.record_button.blockSignals(False)
 
     def set_position(self, seconds: float) -> None:

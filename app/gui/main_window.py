@@ -28,8 +28,9 @@ from PyQt6.QtWidgets import (
 )
 
 from aclnet_core.errors import UserError
-from app.gui.controls import PlaybackControls
+from app.gui.controls import PlaybackControls, format_time
 from app.gui.enrolment import EnrolmentTap, enrol_person
+from app.gui.export_status import ExportStatus
 from app.gui.models import ModelCache
 from app.gui.panels import GalleryPanel, ScoresPanel, StatsPanel, TimelinePanel
 from app.gui.playback import PlaybackControl
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 APP_TITLE = "ACLNet Live"
 GALLERY_POLL_MS = 2000
 JOIN_TIMEOUT_MS = 10000
+DOCK_SHARE = 0.3  # of the window's width for the side panels
+DOCK_MIN_WIDTH = 260
 _RESTART_FIELDS = ("action_model", "gait_model", "backend", "pose_model", "num_persons", "window", "stride",
                    "identity_threshold", "gallery")
 
@@ -57,8 +60,15 @@ class _Session:
     running: bool = True  # False once its worker said done
 
 
+def session_summary(info: SessionInfo) -> str:
+    """The status bar's permanent line: backend, model, window (samples and seconds), people per frame."""
+    window = f"window {info.window} ({info.window_s:.1f} s)" if info.window else "no windows"
+    people = f"{info.num_poses} {'person' if info.num_poses == 1 else 'people'}"
+    return f"{info.backend} · {info.action_name} · {window} · {people}"
+
+
 class MainWindow(QMainWindow):
-    """`source`: what to show first (default: the first camera found, else the demo stream).
+    """`source`: what to show first (default: the first camera found, else the demo clip, looped).
 
     `pose_factory` replaces the MediaPipe pose stage (tests); `probe_cameras=False` skips the camera probe.
     """
@@ -162,6 +172,8 @@ class MainWindow(QMainWindow):
         self.controls.export_clicked.connect(self.open_export_dialog)
 
         self.model_label = QLabel("")
+        self.export_status = ExportStatus()
+        self.statusBar().addPermanentWidget(self.export_status)
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
         self.resize(1280, 800)
@@ -171,7 +183,8 @@ class MainWindow(QMainWindow):
         for text, slot, shortcut in (("Open video…", self.source_picker.browse_file, QKeySequence.StandardKey.Open),
                                      ("Open recording…", self.source_picker.browse_recording, None),
                                      ("Open stream URL…", self.source_picker.ask_url, None),
-                                     ("Demo stream", lambda: self.start_source(SourceSpec.demo()), None),
+                                     ("Demo clip", lambda: self.start_source(SourceSpec.demo()), None),
+                                     ("Synthetic stream", lambda: self.start_source(SourceSpec.synthetic()), None),
                                      ("Export annotated video…", self.open_export_dialog, None),
                                      ("Quit", self.close, QKeySequence.StandardKey.Quit)):
             action = QAction(text, self)
@@ -188,6 +201,14 @@ class MainWindow(QMainWindow):
         play.setShortcut(QKeySequence(Qt.Key.Key_Space))
         play.triggered.connect(lambda: self.controls.play_button.toggle() if self.controls.play_button.isVisible() else None)
         self.addAction(play)
+
+    def resizeEvent(self, event) -> None:
+        """The side panels grow and shrink with the window (a share of its width), not only the video."""
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            docks = [d for d in self.docks.values() if not d.isFloating()]
+            width = max(DOCK_MIN_WIDTH, int(self.width() * DOCK_SHARE))
+            self.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
 
     def _restore_geometry(self) -> None:
         geometry = self.store.value("window/geometry")
@@ -216,6 +237,7 @@ class MainWindow(QMainWindow):
         if self.recorder is not None:
             self.stop_recording()
         same_source = self.session is not None and self.session.spec == spec
+        known_duration = self.session_info.duration if same_source and self.session_info is not None else None
         self._retire_session()
         control = PlaybackControl(speed=self.controls.current_speed(), paused=paused)
         worker = PipelineWorker(spec, self.settings, self.models, self.gallery, self.tap, control, start,
@@ -240,12 +262,12 @@ class MainWindow(QMainWindow):
         self.last_view = None
         self._position = start
         self.source_picker.show_spec(spec)
-        self.controls.set_mode(spec.seekable, None)
+        self.controls.set_mode(spec.seekable, known_duration)  # a seek keeps the duration it knows
         self.controls.set_position(start)
         self.controls.set_playing(not paused)
         self.controls.set_running(True)
         self.gallery_panel.set_enrol_enabled(False, "waiting for the models…")
-        self.timeline_panel.new_session(None if same_source else spec.label)
+        self.timeline_panel.new_session(f"{spec.label} from {format_time(start)}")
         self.statusBar().showMessage(f"starting {spec.label}…")
         thread.start()
 
@@ -311,13 +333,24 @@ class MainWindow(QMainWindow):
         self.controls.set_mode(info.spec.seekable, info.duration)
         self.controls.set_position(info.start)
         self.stats_panel.show_session(info)
-        self.model_label.setText(f"{info.backend} · {info.action_name}")
+        self.model_label.setText(session_summary(info))
         if info.identity:
             self.gallery_panel.set_enrol_enabled(True)
         else:
             self.gallery_panel.set_enrol_enabled(False, "enrolment needs the gait model and a gallery (Settings)")
-        text = "; ".join(info.messages) if info.messages else f"playing {info.spec.label}"
+        text = "; ".join(info.messages) if info.messages else self._play_state_text()
         self.statusBar().showMessage(text, 0 if info.messages else 5000)
+
+    def _play_state_text(self) -> str:
+        """'playing X' or 'paused X (at 00:04.0)', as the controls show it."""
+        session = self.session
+        if session is None:
+            return "stopped"
+        if session.spec.seekable and session.control.paused:
+            from app.gui.controls import format_time
+
+            return f"paused {session.spec.label} at {format_time(self._position)}"
+        return f"playing {session.spec.label}"
 
     def _on_frame(self, session_id: int, view: FrameView) -> None:
         if self._is_current(session_id):
@@ -328,7 +361,7 @@ class MainWindow(QMainWindow):
             if self.session.spec.seekable:
                 self.controls.set_position(view.position)
             if self.recorder is not None:
-                self.controls.set_recording(True, f"■ Stop ({self.recorder.frames} frames)")
+                self.video.set_recording(f"REC {self.recorder.label} · {self.recorder.frames} frames")
         session = self._session_by_id(session_id)
         if session is not None:
             session.worker.frame_consumed()
@@ -346,9 +379,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
 
     def _on_failed(self, session_id: int, message: str) -> None:
-        if self._is_current(session_id):
-            self.show_error(message, dialog=True)
-            self.video.clear(message)
+        """Nothing of the previous source stays: scores, stats and Export are cleared, the source leaves the list."""
+        if not self._is_current(session_id):
+            return
+        spec = self.session.spec
+        self.show_error(message, dialog=True)
+        self.video.clear(message)
+        self.last_view = None
+        self.session_info = None
+        self.selected_track = None
+        self.scores_panel.show_prediction(None, None)
+        self.stats_panel.clear()
+        self.model_label.setText("")
+        self.controls.export_button.setEnabled(False)
+        self.controls.slider.setEnabled(False)
+        if spec.kind in ("file", "recording", "stream"):
+            self.source_picker.remove_spec(spec)
 
     def _on_done(self, session_id: int, ended: bool) -> None:
         if not self._is_current(session_id):
@@ -356,6 +402,9 @@ class MainWindow(QMainWindow):
         self.session.running = False
         if self.recorder is not None:
             self.stop_recording()
+        if ended and self.session.spec.loops:  # the demo clip plays again from the start
+            self.start_source(self.session.spec, 0.0)
+            return
         if self.session.spec.seekable:
             self.controls.set_playing(False)
             if ended:
@@ -390,6 +439,7 @@ class MainWindow(QMainWindow):
             return
         if session.running:
             session.control.set_paused(not play)
+            self.statusBar().showMessage(self._play_state_text(), 5000)
         elif play:  # the file ended: play again from the start (or where the user sought to)
             duration = self.session_info.duration if self.session_info else None
             start = 0.0 if duration is None or self._position >= duration - 0.2 else self._position
@@ -432,12 +482,18 @@ class MainWindow(QMainWindow):
         """The person the scores panel shows: the selected one while in view, else the lowest id in view."""
         if self.last_view is None:
             return None
-        ids = [t.track_id for t in self.last_view.result.tracks]
+        from app.overlay import in_view
+
+        size = self.last_view.result.frame.size
+        ids = [t.track_id for t in self.last_view.result.tracks if in_view(t, size)]
         if self.selected_track in ids:
             return self.selected_track
         return min(ids) if ids else None
 
     def _update_scores(self) -> None:
+        if self.last_view is not None and self.last_view.preview:
+            self.scores_panel.show_waiting("Loading the models…")
+            return
         track = self.shown_track()
         prediction = self.last_view.result.predictions.get(track) if (self.last_view and track is not None) else None
         self.scores_panel.show_prediction(track, prediction)
@@ -546,8 +602,12 @@ class MainWindow(QMainWindow):
         if self.session is None or info is None or not info.identity:
             self.show_error("enrolment needs a running source, the gait model and a gallery (see Settings)")
             return None
+        remaining = None
+        if self.session.spec.seekable and info.duration is not None and not self.session.spec.loops:
+            remaining = max(0.0, info.duration - self._position)
         dialog = EnrolDialog(self.tap, self._commit_enrolment, track_id=self.shown_track(),
-                             seconds=self.settings.enrol_seconds, countdown=self.settings.enrol_countdown, parent=self)
+                             seconds=self.settings.enrol_seconds, countdown=self.settings.enrol_countdown, parent=self,
+                             remaining_s=remaining)
         dialog.finished.connect(lambda _: self._on_enrol_finished(dialog))
         self.enrol_dialog = dialog
         dialog.open()
@@ -603,6 +663,7 @@ class MainWindow(QMainWindow):
         self.recorder = recorder
         self.session.worker.recorder = recorder
         self.controls.set_recording(True)
+        self.video.set_recording(f"REC {recorder.label}")
         self.statusBar().showMessage(f"recording '{recorder.label}'…")
         return True
 
@@ -611,6 +672,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.worker.recorder = None
         self.controls.set_recording(False)
+        self.video.set_recording(None)
         if recorder is None:
             return []
         try:
@@ -627,22 +689,24 @@ class MainWindow(QMainWindow):
         from app.gui.exporter import ExportJob
 
         session = self.session
-        if session is None or session.spec.kind != "file":
-            self.show_error("export needs a video file: open one first")
+        if session is None or session.spec.path is None or self.session_info is None:
+            self.show_error("export needs a video file that opened: open one first")
             return None
         if self.export_dialog is not None and self.export_dialog.running:
+            self.export_dialog.show()
             self.export_dialog.raise_()
             return self.export_dialog
         spec, settings = session.spec, self.settings
 
         def make_job(output: Path, write_json: bool) -> ExportJob:
-            job = ExportJob(spec.value, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            job = ExportJob(spec.path, output, settings, self.models, self.gallery, self.pose_factory, write_json)
             job.action_library = self.teaching.library  # custom actions are labelled in the export too
             return job
 
-        dialog = ExportDialog(spec.value, make_job, parent=self)
+        dialog = ExportDialog(spec.path, make_job, parent=self)
         self.export_dialog = dialog
-        dialog.open()
+        self.export_status.follow(dialog)
+        dialog.show()  # not modal: the window goes on playing
         return dialog
 
     # ------------------------------------------------------------------ drag and drop, closing

@@ -51,6 +51,9 @@ class ModelCache:
                 continue
             setattr(models, task, runtime)
             setattr(models, f"{task}_name", _name(path, runtime))
+            used = str(getattr(runtime, "backend", ""))
+            if task == "action" and settings.backend != "auto" and used and not used.startswith(settings.backend):
+                models.messages.append(f"asked for the {settings.backend} backend, running on {used}")
         return models
 
     def _get(self, path: str | None, backend: str, task: str) -> Any:

@@ -27,6 +27,7 @@ class PlaybackControl:
         self._stopped = False
         self._anchor: tuple[float, float] | None = None  # (wall clock, stream time) of the pacing origin
         self.delivered = 0  # frames let through
+        self.late_s = 0.0  # how late the last frame let through was (0 when on time, or at 'max' speed)
 
     @property
     def paused(self) -> bool:
@@ -70,11 +71,13 @@ class PlaybackControl:
                     self._cond.wait(_WAKE_S)
                     continue
                 now = time.perf_counter()
+                self.late_s = 0.0
                 if self._anchor is None or self._speed <= 0 or self.delivered == 0:
                     self._anchor = (now, stream_time)
                     break
                 due = self._anchor[0] + (stream_time - self._anchor[1]) / self._speed
                 if due <= now:
+                    self.late_s = now - due
                     break
                 self._cond.wait(min(_WAKE_S, due - now))
             self.delivered += 1
@@ -85,7 +88,10 @@ class PlaybackSource(Source):
     """A finite source played through a PlaybackControl, from `start` seconds of stream time.
 
     Frames before `start` are skipped unpaced (an inner source that seeks itself has none to skip).
-    Nothing is dropped: the pipeline treats it as a file.
+    At a speed (1×, 2×…) it keeps to the clock: a frame that is due more than `max_late_s` ago is dropped
+    (decoded, never posed) and counted through `on_drop`, so a slow pose stage shows fewer frames instead of
+    slowing the clip down. At 'max' speed (0) nothing is dropped. The first frame is marked `still` (posed on
+    its own and shown with its people at once: a paused seek or a photo shows only that frame).
     """
 
     is_live = False
@@ -98,6 +104,9 @@ class PlaybackSource(Source):
         self.name = inner.name
         self.provides_skeletons = inner.provides_skeletons
         self.duration: float | None = None
+        self.max_late_s = 0.15
+        self.dropped = 0
+        self.on_drop = None  # called with 1 for each dropped frame (the pipeline's stats)
 
     def _open(self) -> None:
         self.inner.open()
@@ -109,12 +118,24 @@ class PlaybackSource(Source):
 
     def _frames(self) -> Iterator[Frame]:
         tolerance = 0.5 / (self.fps or 30.0)
+        first = True
         for frame in self.inner._frames():
             if frame.timestamp + tolerance < self.start:
                 continue
             if not self.control.wait(frame.timestamp):
                 return
+            if not first and self.control.speed > 0 and self.control.late_s > self.max_late_s:
+                self.dropped += 1
+                if self.on_drop is not None:
+                    self.on_drop(1)
+                continue
+            frame.still, first = first, False
             yield frame
+
+    def preview(self):
+        """The first frame's image before playback starts (None when the inner source has none)."""
+        preview = getattr(self.inner, "preview", None)
+        return preview() if preview is not None else None
 
     def close(self) -> None:
         self.inner.close()

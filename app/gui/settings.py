@@ -28,7 +28,7 @@ class GuiSettings:
     gallery: str = ""  # '' = $ACLNET_GALLERY or the user data directory
     backend: str = "auto"
     pose_model: str = "lite"  # 'lite' | 'full' (lite keeps up on a laptop CPU)
-    num_persons: int = 1
+    num_persons: int = 2  # several people: VIDEO mode + IMAGE-mode re-detection, merged; 1: VIDEO mode only
     window: int = 0  # samples per window; 0 = the model's
     stride: int = 8  # samples between two windows of a track
     label_threshold: float = 0.5  # smoothed probability needed to show a label

@@ -1,4 +1,4 @@
-"""The source picker: demo stream, cameras (probed in a background thread), files, recordings, stream URLs."""
+"""The source picker: demo clip, synthetic stream, cameras (probed in a background thread), files, recordings, stream URLs."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ class SourcePicker(QWidget):
         self.last_dir = ""
         self.combo = QComboBox()
         self.combo.setMinimumContentsLength(22)
-        self.combo.setToolTip("Input: the demo stream, a camera, or a file you opened (or dropped on the window)")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # whole names (file names only)
+        self.combo.setToolTip("Input: the demo clip, the synthetic stream, a camera, or a file you opened (or dropped on the window)")
         self.open_button = QPushButton("Open file…")
         self.recording_button = QPushButton("Recording…")
         self.url_button = QPushButton("URL…")
@@ -100,12 +101,12 @@ class SourcePicker(QWidget):
         return [self.combo.itemData(i) for i in range(self.combo.count())]
 
     def set_cameras(self, indices: list[int]) -> None:
-        """Demo first, then the cameras found, then what was opened before."""
+        """The demo clip first, the synthetic stream, then the cameras found, then what was opened before."""
         current = self.current()
-        others = [s for s in self.specs() if s is not None and s.kind not in ("demo", "camera")]
+        others = [s for s in self.specs() if s is not None and s.kind not in ("demo", "synthetic", "camera")]
         self.combo.blockSignals(True)
         self.combo.clear()
-        for spec in [SourceSpec.demo()] + [SourceSpec.camera(i) for i in indices] + others:
+        for spec in [SourceSpec.demo(), SourceSpec.synthetic()] + [SourceSpec.camera(i) for i in indices] + others:
             self.combo.addItem(spec.label, spec)
         self.combo.blockSignals(False)
         if current is not None:
@@ -126,6 +127,16 @@ class SourcePicker(QWidget):
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(i)
         self.combo.blockSignals(False)
+
+    def remove_spec(self, spec: SourceSpec) -> None:
+        """Drop a source that failed from the list (the current entry becomes the demo clip)."""
+        for i in range(self.combo.count()):
+            if self.combo.itemData(i) == spec:
+                self.combo.blockSignals(True)
+                self.combo.removeItem(i)
+                self.combo.setCurrentIndex(0)
+                self.combo.blockSignals(False)
+                return
 
     def _on_activated(self, index: int) -> None:
         spec = self.combo.itemData(index)

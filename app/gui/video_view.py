@@ -49,6 +49,7 @@ class VideoView(QWidget):
         self._image: QImage | None = None
         self._placeholder = "No source"
         self.frames_shown = 0
+        self.recording_text: str | None = None
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -60,6 +61,11 @@ class VideoView(QWidget):
     def set_image(self, image: QImage) -> None:
         self._image = image
         self.frames_shown += 1
+        self.update()
+
+    def set_recording(self, text: str | None) -> None:
+        """A red REC marker with `text` over the video while recording (None: no marker)."""
+        self.recording_text = text
         self.update()
 
     def clear(self, placeholder: str = "No source") -> None:
@@ -88,7 +94,17 @@ class VideoView(QWidget):
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.image_rect(), self._image)
+        if self.recording_text:
+            self._paint_rec_marker(painter)
         painter.end()
+
+    def _paint_rec_marker(self, painter: QPainter) -> None:
+        metrics = painter.fontMetrics()
+        text = f"● {self.recording_text}"
+        box = QRectF(10, 10, metrics.horizontalAdvance(text) + 16, metrics.height() + 10)
+        painter.fillRect(box, QColor(200, 20, 20))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         rect = self.image_rect()

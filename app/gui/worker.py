@@ -54,6 +54,9 @@ class SessionInfo:
     identity: bool = False  # gait identities (and enrolment) are on
     gait_model_id: str | None = None
     messages: list[str] = field(default_factory=list)
+    window: int = 0  # samples per window in use (the settings' or the model's)
+    window_s: float = 0.0  # the time one window spans
+    num_poses: int = 1
 
 
 @dataclass
@@ -63,6 +66,7 @@ class FrameView:
     image: QImage
     result: FrameResult
     position: float  # stream time in seconds
+    preview: bool = False  # the source's first frame, shown before the models and the pose stage are ready
 
 
 class PipelineWorker(QObject):
@@ -140,18 +144,30 @@ class PipelineWorker(QObject):
                     return False
         if self._stop.is_set():
             return False
-        self.status.emit(self.session_id, "loading models…")
-        models = self.models.load(self.settings)
-        messages = list(models.messages)
-        recogniser, identity = self._build_recogniser(models, messages)
-        if self._stop.is_set():
-            return False
         self.status.emit(self.session_id, f"opening {self.spec.label}…")
-        source = self.spec.open(self.control, self.start_at)
+        source = self.spec.open(self.control, self.start_at)  # first: its first frame shows while models load
         try:
+            self._emit_preview(source)
+            self.status.emit(self.session_id, "loading models…")
+            models = self.models.load(self.settings)
+            messages = list(models.messages)
+            recogniser, identity = self._build_recogniser(models, messages)
+            if self._stop.is_set():
+                return False
             return self._stream(source, recogniser, identity, models, messages)
         finally:
             source.close()
+
+    def _emit_preview(self, source) -> None:
+        """Show the source's first frame at once (no skeletons yet: the models are still loading)."""
+        preview = getattr(source, "preview", None)
+        image = preview() if preview is not None else None
+        if image is None:
+            return
+        from app.records import Frame
+
+        frame = Frame(image=image.copy(), index=-1, timestamp=self.start_at)
+        self._emit_frame(FrameResult(frame, [], {}), preview=True)
 
     def _build_recogniser(self, models: LoadedModels, messages: list[str]):
         from app.recogniser import Recogniser
@@ -202,15 +218,21 @@ class PipelineWorker(QObject):
         from app.pipeline import Pipeline, PipelineOptions
         from app.timeline import Timeline
 
-        options = PipelineOptions(pose=self.settings.pose_options(), windows=self._window_options(recogniser))
+        # short queues: at a playback speed the source drops late frames, and what waits in a queue only adds lag
+        options = PipelineOptions(pose=self.settings.pose_options(), windows=self._window_options(recogniser),
+                                  queue_size=2)
         pipeline = Pipeline(source, recogniser, options, pose_factory=self.pose_factory)
+        if hasattr(source, "on_drop"):
+            source.on_drop = pipeline.stats.add_drop
         timeline = Timeline(source=source.name, fps=source.fps)
         info = SessionInfo(
             spec=self.spec, source_name=source.name, live=pipeline.live, fps=source.fps, size=source.size,
             duration=getattr(source, "duration", None), start=self.start_at,
             labels=list(recogniser.labels) if recogniser is not None else [], backend=models.backend,
             action_name=models.action_name, gait_name=models.gait_name, identity=identity,
-            gait_model_id=str(models.gait.meta.model_id) if identity else None, messages=messages)
+            gait_model_id=str(models.gait.meta.model_id) if identity else None, messages=messages,
+            window=pipeline.window_options.length, window_s=pipeline.window_options.span_s,
+            num_poses=self.settings.num_persons)
         self.session_started.emit(self.session_id, info)
         latest: FrameResult | None = None
         next_stats = next_segments = time.monotonic()
@@ -247,6 +269,7 @@ class PipelineWorker(QObject):
         self.segments_ready.emit(self.session_id, timeline.segments())
         return ended
 
-    def _emit_frame(self, result: FrameResult) -> None:
+    def _emit_frame(self, result: FrameResult, preview: bool = False) -> None:
         self._ui_ready.clear()
-        self.frame_ready.emit(self.session_id, FrameView(render_result(result), result, float(result.frame.timestamp)))
+        view = FrameView(render_result(result), result, float(result.frame.timestamp), preview)
+        self.frame_ready.emit(self.session_id, view)

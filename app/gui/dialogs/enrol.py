@@ -33,7 +33,10 @@ PATIENCE = 3.0  # wait up to this many times the duration for a first full windo
 
 class EnrolDialog(QDialog):
     def __init__(self, tap: EnrolmentTap, commit: Callable[[str, list], object], track_id: int | None = None,
-                 seconds: float = 10.0, countdown: int = 3, parent: QWidget | None = None) -> None:
+                 seconds: float = 10.0, countdown: int = 3, parent: QWidget | None = None,
+                 remaining_s: float | None = None) -> None:
+        """`remaining_s`: how much of the file is left to play (None for live sources): a walk that does not
+        fit is refused up front rather than collecting nothing."""
         super().__init__(parent)
         self.setWindowTitle("Enrol a person")
         self.tap, self.commit, self.track_id = tap, commit, track_id
@@ -69,14 +72,36 @@ class EnrolDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.windows)
         layout.addWidget(buttons)
+        self.remaining_s = remaining_s
+        self._intro = self.message.text()
+        self.seconds.valueChanged.connect(lambda _: self._check_fits())
+        self._check_fits()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._remaining = 0
         self._started = 0.0
 
+    def fits(self) -> bool:
+        """True when the countdown and the walk fit in what is left of the file (always, for live sources)."""
+        return self.remaining_s is None or self.countdown + self.seconds.value() <= self.remaining_s
+
+    def _check_fits(self) -> None:
+        if self.state not in ("idle", "failed"):
+            return
+        self.start_button.setEnabled(self.fits())
+        if self.fits():
+            self.message.setText(self._intro)
+            return
+        self.message.setText(f"Only {self.remaining_s:.1f} s of the clip are left, less than the "
+                             f"{self.countdown + self.seconds.value():.0f} s this needs (a {self.countdown} s countdown "
+                             f"and a {self.seconds.value():.0f} s walk): seek back, or walk for less.")
+
     def start(self) -> None:
         from app.gallery.store import check_name
 
+        if not self.fits():
+            self._check_fits()
+            return
         try:
             check_name(self.name.text())
         except UserError as exc:

@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.settings import BACKENDS, POSE_MODELS, GuiSettings
+from app.gui.settings import POSE_MODELS, GuiSettings
 
 MODEL_FILTER = "Models (*.onnx *.pt);;All files (*)"
 
@@ -95,8 +95,7 @@ class SettingsDialog(QDialog):
         row.addWidget(self.identity_auto)
         row.addWidget(self.identity_threshold)
         self.backend = QComboBox()
-        self.backend.addItems(BACKENDS)
-        self.backend.setCurrentText(settings.backend)
+        self._add_backends(settings.backend)
         form = QFormLayout()
         form.addRow("Action model", self.action_model)
         form.addRow("Gait model", self.gait_model)
@@ -119,6 +118,27 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
+    def _add_backends(self, current: str) -> None:
+        """Every backend; those this machine cannot run are greyed out and say what to install."""
+        from PyQt6.QtCore import Qt
+
+        from app.gui.backends import backend_choices
+
+        model = self.backend.model()
+        for choice in backend_choices():
+            text = choice.name if choice.available else f"{choice.name} (not installed)"
+            self.backend.addItem(text, choice.name)
+            index = self.backend.count() - 1
+            self.backend.setItemData(index, choice.hint, Qt.ItemDataRole.ToolTipRole)
+            if not choice.available:
+                model.item(index).setEnabled(False)
+        self.select_backend(current)
+
+    def select_backend(self, name: str) -> None:
+        index = self.backend.findData(name)
+        item = self.backend.model().item(index) if index >= 0 else None
+        self.backend.setCurrentIndex(index if item is not None and item.isEnabled() else 0)
+
     def settings(self) -> GuiSettings:
         """The edited settings (validated)."""
         from dataclasses import replace
@@ -130,7 +150,7 @@ class SettingsDialog(QDialog):
             num_persons=self.num_persons.value(), window=self.window.value(), stride=self.stride.value(),
             label_threshold=self.label_threshold.value(), exit_threshold=self.exit_threshold.value(),
             identity_threshold=None if self.identity_auto.isChecked() else self.identity_threshold.value(),
-            backend=self.backend.currentText(),
+            backend=self.backend.currentData(),
         ).validated()
 
     def restore_defaults(self) -> None:
@@ -145,7 +165,7 @@ class SettingsDialog(QDialog):
         self.label_threshold.setValue(d.label_threshold)
         self.exit_threshold.setValue(d.exit_threshold)
         self.identity_auto.setChecked(True)
-        self.backend.setCurrentText(d.backend)
+        self.select_backend(d.backend)
 
 
 def _probability(value: float, minimum: float) -> QDoubleSpinBox:

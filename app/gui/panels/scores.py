@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from app.overlay import decide, format_track_caption, track_color
 from app.records import Prediction
+
+
+def swatch_style(track_id: int) -> str:
+    """A style sheet: the track's colour (app.overlay.track_color) as background, readable text on it."""
+    b, g, r = track_color(track_id)
+    text = "black" if 0.114 * b + 0.587 * g + 0.299 * r > 140 else "white"
+    return f"background-color: rgb({r}, {g}, {b}); color: {text}; padding: 2px; font-weight: bold;"
+
+
+def astuple_decision(decision) -> tuple:
+    """(label, score, identity) for format_track_caption."""
+    return decision.label, decision.score, decision.identity
 
 MAX_ROWS = 5
 
@@ -33,14 +46,31 @@ class ScoresPanel(QWidget):
         layout.addStretch(1)
         self.show_prediction(None, None)
 
+    def _set_colour(self, track_id: int | None) -> None:
+        """The person's colour (the same as their skeleton on the video) behind the title."""
+        if track_id is None:
+            self.title.setStyleSheet("")
+            return
+        self.title.setStyleSheet(swatch_style(track_id))
+
+    def show_waiting(self, text: str) -> None:
+        """A line instead of scores (the models are loading)."""
+        self._set_colour(None)
+        self.title.setText(text)
+        for name, bar in zip(self.names, self.bars):
+            name.setVisible(False)
+            bar.setVisible(False)
+
     def show_prediction(self, track_id: int | None, prediction: Prediction | None) -> None:
-        """Bars for `prediction.top_k` (probabilities of the last window); empty without a prediction."""
+        """The decision shown on the video (app.overlay.decide, same words and score) over bars of
+        `prediction.top_k` (the smoothed probabilities it is based on); empty without a prediction."""
+        self._set_colour(track_id)
         if track_id is None:
             self.title.setText("No person in view")
+        elif prediction is None:
+            self.title.setText(f"#{track_id}: waiting for a full window…")
         else:
-            label = prediction.label if prediction is not None and prediction.label else "no action"
-            who = f" — {prediction.identity}" if prediction is not None and prediction.identity else ""
-            self.title.setText(f"Person #{track_id}{who}: {label}")
+            self.title.setText(format_track_caption(track_id, *astuple_decision(decide(prediction))))
         top_k = list(prediction.top_k) if prediction is not None else []
         for i, (name, bar) in enumerate(zip(self.names, self.bars)):
             shown = i < len(top_k)

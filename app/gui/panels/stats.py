@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QWidget
 
 STAGES = (("capture", "capture"), ("pose", "pose"), ("track", "track + windows"), ("infer", "inference"),
           ("end_to_end", "capture → label"))
+
+
+_ZWSP = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """`text` with invisible break chances after path and name separators (a long path wraps, not cut)."""
+    return re.sub(r"([/\\_.\-·,])", "\\1" + _ZWSP, text)
 
 
 class StatsPanel(QWidget):
@@ -16,9 +27,12 @@ class StatsPanel(QWidget):
         rows = [("fps", "fps"), ("dropped", "dropped frames"), ("inferences", "model calls")]
         rows += [(key, f"{name} p50 / p95") for key, name in STAGES]
         rows += [("backend", "backend"), ("action", "action model"), ("gait", "gait model"), ("source", "source")]
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow panel puts values under titles
         for key, title in rows:
             label = QLabel("–")
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # clip, never widen
+            label.setWordWrap(True)  # long values wrap (at '/', '_', '-', '.', '·' too): never cut off
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+            label.setTextInteractionFlags(label.textInteractionFlags() | Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = label
             form.addRow(title, label)
 
@@ -35,13 +49,21 @@ class StatsPanel(QWidget):
 
     def show_session(self, info) -> None:
         """`info`: app.gui.worker.SessionInfo."""
-        self.fields["backend"].setText(info.backend)
-        self.fields["action"].setText(info.action_name)
-        self.fields["action"].setToolTip(info.action_name)
-        self.fields["gait"].setText(info.gait_name + ("" if info.identity or info.gait_name == "none" else " (off)"))
-        self.fields["gait"].setToolTip(info.gait_name)
-        self.fields["source"].setText(info.spec.label)
-        self.fields["source"].setToolTip(info.source_name)
+        self._set("backend", info.backend)
+        self._set("action", info.action_name, info.action_name)
+        self._set("gait", info.gait_name + ("" if info.identity or info.gait_name == "none" else " (off)"), info.gait_name)
+        self._set("source", info.spec.label, info.source_name)
+
+    def clear(self) -> None:
+        """Every value back to '–' (no source)."""
+        for label in self.fields.values():
+            label.setText("–")
+            label.setToolTip("")
 
     def text(self, key: str) -> str:
-        return self.fields[key].text()
+        return self.fields[key].text().replace(_ZWSP, "")
+
+    def _set(self, key: str, text: str, tooltip: str | None = None) -> None:
+        self.fields[key].setText(breakable(text))
+        if tooltip is not None:
+            self.fields[key].setToolTip(tooltip)

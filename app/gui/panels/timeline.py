@@ -1,10 +1,17 @@
-"""A scrolling list of the recognised actions (segments of app.timeline.Timeline), newest at the bottom."""
+"""A scrolling list of the recognised actions (segments of app.timeline.Timeline), newest at the bottom.
+
+Each run of a source (a seek, a loop of the demo clip, another source) gets its own group under a header line,
+so clocks that restart never mix; rows carry the person's colour; the list follows the newest row unless the
+user scrolled up.
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QAbstractItemView, QListWidget, QVBoxLayout, QWidget
+from PyQt6.QtGui import QBrush, QColor
+from PyQt6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.gui.controls import format_time
+from app.overlay import track_color
 from app.timeline import Segment
 
 MAX_ROWS = 500
@@ -27,20 +34,23 @@ class TimelinePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
-        self._history: list[str] = []
-        self._current: list[str] = []
+        self._history: list[tuple[str, int | None]] = []  # (text, track id or None for a header)
+        self._current: list[tuple[str, int | None]] = []
+        self._follow = True
 
-    def new_session(self, title: str | None) -> None:
-        """Keep what is shown and start a new group (under a `title` line unless None: a seek in one file)."""
-        header = [f"— {title} —"] if title else []
+    def new_session(self, title: str) -> None:
+        """Keep what is shown and start a new group under a `title` line (every run: its clock starts anew)."""
+        header = [(f"— {title} —", None)] if title else []
         self._history = (self._history + self._current + header)[-MAX_ROWS:]
         self._current = []
+        self._follow = True
         self._refresh()
 
     def set_segments(self, segments: list[Segment]) -> None:
-        lines = [segment_text(s) for s in sorted(segments, key=lambda s: (s.start_time, s.track_id))][-MAX_ROWS:]
-        if lines != self._current:
-            self._current = lines
+        ordered = sorted(segments, key=lambda s: (s.start_time, s.track_id))
+        rows = [(segment_text(s), s.track_id) for s in ordered][-MAX_ROWS:]
+        if rows != self._current:
+            self._current = rows
             self._refresh()
 
     def lines(self) -> list[str]:
@@ -48,14 +58,23 @@ class TimelinePanel(QWidget):
 
     def _refresh(self) -> None:
         bar = self.list.verticalScrollBar()
-        follow = bar.value() >= bar.maximum() - 2  # keep following the newest unless the user scrolled up
+        # keep following the newest unless the user scrolled up
+        follow = self._follow or bar.value() >= bar.maximum() - 2
+        self._follow = False
         rows = (self._history + self._current)[-MAX_ROWS:]
         old = self.lines()
         common = 0
-        while common < min(len(old), len(rows)) and old[common] == rows[common]:
+        while common < min(len(old), len(rows)) and old[common] == rows[common][0]:
             common += 1
         for _ in range(len(old) - common):
             self.list.takeItem(common)
-        self.list.addItems(rows[common:])
+        for text, track_id in rows[common:]:
+            item = QListWidgetItem(text)
+            if track_id is not None:
+                b, g, r = track_color(track_id)
+                item.setBackground(QBrush(QColor(r, g, b)))
+                dark = 0.114 * b + 0.587 * g + 0.299 * r > 140
+                item.setForeground(QBrush(QColor(0, 0, 0) if dark else QColor(255, 255, 255)))
+            self.list.addItem(item)
         if follow:
             self.list.scrollToBottom()
