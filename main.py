@@ -21,7 +21,8 @@ TRUST_NOTE = ("Checkpoints are loaded as tensors and plain data only, and pickle
 
 def _add_data_args(p: argparse.ArgumentParser, split_names: tuple[str, ...]) -> None:
     g = p.add_argument_group("data (override the config / checkpoint)")
-    g.add_argument("--data", metavar="PATH", help="dataset: a pyskl .pkl, an NW-UCLA folder, or a recordings folder")
+    g.add_argument("--data", metavar="PATH", help="dataset: a pyskl .pkl, an NW-UCLA folder, a recordings folder, or a "
+                   "motion-capture folder (BVH or .npz trials)")
     g.add_argument("--kind", choices=("pyskl", "nw_ucla", "recordings", "synthetic", "mocap"), help="dataset format")
     g.add_argument("--layout", help="skeleton layout: mediapipe33, ntu25, kinect20, coco17")
     for name in split_names:

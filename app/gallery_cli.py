@@ -32,6 +32,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="auto", type=backend_name, help="inference backend (default: auto)")
     p.add_argument("--start", type=finite_float(0.0, 86400.0), default=0.0, metavar="S",
                    help="skip the first S seconds of the source")
+    p.add_argument("--min-stride", type=finite_float(0.0, 2.0), default=None, metavar="M",
+                   help="quality gate: how far (metres) the feet must move apart and together for a walk "
+                        "(default 0.12; 0 accepts any motion)")
 
 
 def add_gallery_parser(subparsers) -> None:
@@ -125,17 +128,19 @@ def _open_source(args: argparse.Namespace):
     return open_clipped_source(args.source, args.start, args.seconds)
 
 
-def _collect(args: argparse.Namespace, runtime, source=None):
-    from app.gallery.enrol import collect_from_runtime
+def _collect(args: argparse.Namespace, runtime, source=None, allow_rejected: bool = False):
+    from app.gallery.enrol import MIN_STRIDE_M, collect_from_runtime
 
+    min_stride = MIN_STRIDE_M if args.min_stride is None else float(args.min_stride)
     source = source if source is not None else _open_source(args)
-    collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds))
+    collection = collect_from_runtime(source, runtime, progress=_progress(args.seconds), min_stride_m=min_stride)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    if not collection.embeddings:
-        raise UserError(f"{args.source}: no one walked long enough to measure a gait "
-                        f"({collection.frames} frames, {collection.seconds:.1f} s; a window is "
-                        f"{runtime.meta.window} samples)")
+    if not collection.embeddings and not (allow_rejected and collection.rejected):
+        from app.recogniser import meta_sample_fps
+
+        window_s = (int(runtime.meta.preprocess_config().window) - 1) / meta_sample_fps(runtime.meta)
+        raise UserError(collection.too_short_message(str(args.source), window_s))
     return collection
 
 
@@ -166,7 +171,8 @@ def run_enroll(args: argparse.Namespace) -> int:
         path = store.path
     consistency = min(t.consistency for t in templates)
     print(f"enrolled {person.name}: {len(templates)} new template(s) from {len(collection.embeddings)} windows "
-          f"({collection.seconds:.1f} s, track {collection.track_id}); {person.num_templates} template(s) in "
+          f"(tracked {collection.tracked_seconds:.1f} s of {collection.seconds:.1f} s, track "
+          f"{collection.track_id}); {person.num_templates} template(s) in "
           f"{path}")
     if len(collection.windows_per_track) > 1:
         print(f"note: {len(collection.windows_per_track)} people were seen; the one seen longest was enrolled",
@@ -189,15 +195,26 @@ def run_identify(args: argparse.Namespace) -> int:
         if len(store) == 0:
             raise UserError(f"the gallery {store.path} is empty: enrol someone first")
         store.check_model(runtime.meta.model_id)
-        collection = _collect(args, runtime)
+        collection = _collect(args, runtime, allow_rejected=True)
         matcher = Matcher.from_store(store, threshold, runtime.meta.model_id)
+    if collection.rejected:  # the quality gate: no gait to compare, so no one is recognised
+        if args.json:
+            print(json.dumps({"name": None, "score": None, "candidate": None, "runner_up": None,
+                              "runner_up_score": None, "threshold": threshold, "windows": 0,
+                              "track": collection.track_id, "tracked_seconds": round(collection.tracked_seconds, 2),
+                              "clip_seconds": round(collection.seconds, 2), "rejected": collection.rejected},
+                             indent=2))
+        else:
+            print(f"unknown ({collection.rejected})")
+        return 0
     template = build_template(np.stack(collection.embeddings))
     match = matcher.match(template.vector)
     if args.json:
         print(json.dumps({"name": match.name, "score": match.score, "candidate": match.candidate,
                           "runner_up": match.runner_up, "runner_up_score": match.runner_up_score,
                           "threshold": match.threshold, "windows": len(collection.embeddings),
-                          "track": collection.track_id}, indent=2))
+                          "track": collection.track_id, "tracked_seconds": round(collection.tracked_seconds, 2),
+                          "clip_seconds": round(collection.seconds, 2)}, indent=2))
         return 0
     if match.is_known:
         second = f"; next {match.runner_up} {match.runner_up_score:.3f}" if match.runner_up else ""

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from conftest import needs_shared
 from test_app_fixtures import SHARED_MEDIA, FakeRuntime, fake_pose_factory, probe_video, write_video
 
 from aclnet_core.errors import UserError
@@ -51,7 +52,8 @@ def test_annotate_end_to_end_with_a_fake_model(tmp_path, clip):
 
 
 def test_annotate_with_a_randomly_initialised_model(tmp_path, clip):
-    torch = pytest.importorskip("torch")
+    import torch
+
     from aclnet_core.data.preprocess import PreprocessConfig
     from aclnet_core.model.encoder import ACLNet
     from aclnet_core.model.metadata import ModelMetadata
@@ -150,7 +152,7 @@ def test_cli_reports_bad_input_on_one_line(tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
-@pytest.mark.skipif(not (SHARED_MEDIA / "mmaction2_demo.mp4").exists(), reason="../shared/media is absent")
+@needs_shared("media/mmaction2_demo.mp4")
 def test_real_clip_keeps_frame_count_and_rate(tmp_path):
     from app.sources import VideoFileSource
 

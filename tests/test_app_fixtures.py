@@ -7,13 +7,14 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from conftest import SHARED
 
 from aclnet_core.data.preprocess import PreprocessConfig
 from aclnet_core.model.metadata import ModelMetadata
 from app.records import Frame, PoseResult, Skeleton
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MEDIA = ROOT.parent / "shared" / "media"
+SHARED_MEDIA = SHARED / "media"  # $ACLNET_SHARED or ../shared (conftest)
 PHOTO = ROOT / "assets" / "test_media" / "coco_000000000785_skier.jpg"
 
 # A standing person in MediaPipe world coordinates (metres, hip-centred, x right, y down, z depth).

@@ -62,6 +62,31 @@ def test_draw_frame_result_uses_the_track_colour():
     assert (image.reshape(-1, 3) == colour).all(axis=1).sum() > 50
 
 
+def _drawn_captions(monkeypatch, prediction: Prediction, **kwargs) -> list[tuple]:
+    from app import overlay
+
+    calls = []
+    monkeypatch.setattr(overlay, "draw_track_label",
+                        lambda image, box, track_id, label, score, identity=None, color=None: calls.append(
+                            (track_id, label, score, identity)))
+    image = np.zeros((240, 320, 3), np.uint8)
+    tracked = TrackedSkeleton(track_id=prediction.track_id, skeleton=stick_skeleton(0.0))
+    draw_frame_result(image, FrameResult(Frame(image, 0, 0.0), [tracked], {prediction.track_id: prediction}), **kwargs)
+    return calls
+
+
+def test_below_the_threshold_the_raw_guess_is_hidden_unless_asked_for(monkeypatch):
+    """A smoothed label of None (below the threshold) draws "no action" without a score by default; the raw
+    per-window guess appears, in brackets, only with show_raw_label=True. A label above the threshold is drawn as is."""
+    below = Prediction(5, None, 0.0, raw_label="wave_left", raw_score=0.41, identity="Ada", identity_score=0.95)
+    assert _drawn_captions(monkeypatch, below) == [(5, "no action", None, "Ada")]
+    assert _drawn_captions(monkeypatch, below, show_raw_label=False) == [(5, "no action", None, "Ada")]
+    assert _drawn_captions(monkeypatch, below, show_raw_label=True) == [(5, "(wave_left)", 0.41, "Ada")]
+    above = Prediction(5, "clap", 0.83, raw_label="wave_left", raw_score=0.41, identity_score=0.2)
+    for show_raw in (False, True):
+        assert _drawn_captions(monkeypatch, above, show_raw_label=show_raw) == [(5, "clap", 0.83, "unknown")]
+
+
 def test_fps_fraction_and_even_size():
     assert fps_fraction(29.97002997) == Fraction(30000, 1001)
     assert fps_fraction(28.05) == Fraction(561, 20)

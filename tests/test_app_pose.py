@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import needs_shared
 from test_app_fixtures import PHOTO, SHARED_MEDIA, stick_skeleton
 
 from aclnet_core.errors import UserError
@@ -82,7 +83,7 @@ def test_plausibility_rejects_a_collapsed_or_hidden_skeleton():
     assert is_plausible(ghost, (640, 480), PlausibilityOptions(min_torso_presence=0.0))
 
 
-@pytest.mark.skipif(not (SHARED_MEDIA / "mmpose_body3d_demo.mp4").exists(), reason="../shared/media is absent")
+@needs_shared("media/mmpose_body3d_demo.mp4")
 def test_walking_clip_is_tracked_in_every_frame():
     from app.sources import VideoFileSource
 

@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 from test_app_fixtures import fake_pose_factory, stick_world, write_video
 
+from aclnet_core.data import recording
 from aclnet_core.errors import UserError
 from app.record import RecordOptions, TrackLog, record, safe_name, track_sequence
 from app.sources import SkeletonReplaySource, open_source
-
-pytest.importorskip("av")
-recording = pytest.importorskip("aclnet_core.data.recording")
 
 
 def _record(tmp_path, **kw):

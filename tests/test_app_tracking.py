@@ -78,6 +78,31 @@ def test_a_track_ends_after_a_long_miss_and_a_new_id_follows():
     assert [t.track_id for t in tracker.update([_shifted(0)], 0.5).tracked] == [2]
 
 
+@pytest.mark.parametrize("metric", ["keypoints", "iou"])
+def test_a_stranger_far_away_does_not_inherit_the_id_of_someone_who_just_left(metric):
+    """Person 1 leaves; within max_missed a stranger appears on the other side of the frame: a new id, and the
+    old track, still waiting, takes its id back when its owner returns where they left."""
+    tracker = Tracker(TrackerOptions(metric=metric, min_hits=1, max_missed=10))
+    for i in range(5):
+        assert [t.track_id for t in tracker.update([_shifted(0, i / FPS, 0.2)], i / FPS, (640, 480)).tracked] == [1]
+    tracker.update([], 5 / FPS, (640, 480))                                 # gone for one frame
+    update = tracker.update([_shifted(0, 6 / FPS, 0.8)], 6 / FPS, (640, 480))  # someone else, far away
+    assert [t.track_id for t in update.tracked] == [2] and update.ended == []
+    update = tracker.update([_shifted(0, 7 / FPS, 0.2), _shifted(0, 7 / FPS, 0.8)], 7 / FPS, (640, 480))
+    by_x = {t.track_id: float(t.skeleton.image[:, 0].mean()) for t in update.tracked}
+    assert sorted(by_x) == [1, 2] and by_x[1] < 0.5 < by_x[2]
+
+
+def test_the_distance_gate_is_max_distance():
+    """A detection moved by a little less than `max_distance` person heights keeps its id; a little more does not."""
+    size = float(np.ptp(_shifted(0).image[:, :2], axis=0).max())          # the track's size (its height here)
+    for factor, same in ((0.9, True), (1.1, False)):
+        tracker = Tracker(TrackerOptions(min_hits=1, max_distance=0.5))
+        tracker.update([_shifted(0, 0.0, 0.3)], 0.0)
+        update = tracker.update([_shifted(factor * 0.5 * size, 0.0, 0.3)], 1 / FPS)  # same pose, moved
+        assert ([t.track_id for t in update.tracked] == [1]) is same, factor
+
+
 def test_one_frame_phantoms_get_no_id():
     tracker = Tracker(TrackerOptions(min_hits=3))
     for i in range(10):
@@ -95,6 +120,15 @@ def test_iou_metric_and_box_iou():
     assert [t.track_id for t in update.tracked] == [1]
 
 
+def test_iou_assignment_follows_the_largest_overlap():
+    """Two overlapping people moving towards each other: each keeps its id (the cost falls as the overlap grows)."""
+    tracker = Tracker(TrackerOptions(metric="iou", min_hits=1, min_iou=0.05))
+    for i in range(4):
+        update = tracker.update([_shifted(0.01 * i, 0.0, 0.3), _shifted(-0.01 * i, 0.0, 0.42)], i / FPS, (640, 480))
+        by_x = {t.track_id: float(t.raw.image[:, 0].mean()) for t in update.tracked}
+        assert sorted(by_x) == [1, 2] and by_x[1] < by_x[2], (i, by_x)
+
+
 def test_tracked_skeletons_are_smoothed_and_boxed():
     rng = np.random.default_rng(1)
     tracker = Tracker(TrackerOptions(min_hits=1))
@@ -110,6 +144,72 @@ def test_tracked_skeletons_are_smoothed_and_boxed():
             smooth_steps.append(np.abs(tracked.skeleton.image - prev_smooth).mean())
         prev_raw, prev_smooth = tracked.raw.image.copy(), tracked.skeleton.image.copy()
     assert np.mean(smooth_steps) < 0.5 * np.mean(raw_steps)
+
+
+def test_the_prediction_follows_the_velocity_through_a_miss():
+    """A person walking steadily right is missed for 5 frames and reappears where the walk took them: the track's
+    constant-velocity prediction keeps the id although that spot is beyond the distance gate of the last sighting."""
+    size = float(np.ptp(_shifted(0).image[:, :2], axis=0).max())
+    step = 0.02                                                       # per frame: 0.12 over a 6-frame gap
+    tracker = Tracker(TrackerOptions(min_hits=1, max_missed=10, max_distance=0.03 / size))   # 1.5 steps
+    for i in range(20):
+        assert [t.track_id for t in tracker.update([_shifted(step * i, 0.0, 0.2)], i / FPS).tracked] == [1]
+    for i in range(20, 25):
+        tracker.update([], i / FPS)
+    update = tracker.update([_shifted(step * 25, 0.0, 0.2)], 25 / FPS)
+    assert [t.track_id for t in update.tracked] == [1]
+
+
+def test_a_box_needs_two_visible_joints():
+    from app.tracking import _box
+
+    xy = np.array([[0.1, 0.2], [0.5, 0.9], [0.9, 0.05]])
+    assert np.allclose(_box(xy, np.array([True, True, False])), [0.1, 0.2, 0.5, 0.9])    # two visible: their box
+    assert np.allclose(_box(xy, np.array([True, False, False])), [0.1, 0.05, 0.9, 0.9])  # one: every joint
+
+
+def test_smoother_boundaries_are_inclusive_where_documented():
+    """alpha 1 (no EMA) and exactly representable values: a label enters at exactly enter_threshold, stays at
+    exactly exit_threshold, and a new label takes over at exactly switch_margin ahead while the old one stays up."""
+    opts = SmoothingOptions(alpha=1.0, enter_threshold=0.5, exit_threshold=0.25, switch_margin=0.25)
+    smoother = LabelSmoother(opts)
+    assert smoother.update(np.array([0.5, 0.25, 0.25])).index == 0            # enters at exactly 0.5
+    assert smoother.update(np.array([0.25, 0.375, 0.375])).index == 0         # kept at exactly 0.25
+    assert smoother.update(np.array([0.125, 0.4375, 0.4375])).index is None   # below the exit, none at enter
+    smoother = LabelSmoother(opts)
+    smoother.update(np.array([1.0, 0.0, 0.0]))
+    assert smoother.update(np.array([0.25, 0.5, 0.25])).index == 1            # 0.5 = 0.25 + margin, and = enter
+    assert smoother.update(np.array([0.375, 0.5, 0.125])).index == 1          # a rival 0.125 behind: no switch back
+    switched = LabelSmoother(SmoothingOptions(alpha=1.0, enter_threshold=0.5, exit_threshold=0.3, switch_margin=0.1))
+    switched.update(np.array([0.9, 0.1]))
+    assert switched.update(np.array([0.35, 0.65])).index == 1                 # the old label is still above its exit
+
+
+def test_smoothing_option_bounds():
+    SmoothingOptions(alpha=1.0)                                               # no smoothing is allowed
+    SmoothingOptions(enter_threshold=0.4, exit_threshold=0.4)                 # equal thresholds: no hysteresis
+    with pytest.raises(ValueError, match="alpha"):
+        SmoothingOptions(alpha=0.0)
+    with pytest.raises(ValueError, match="must not exceed"):
+        SmoothingOptions(enter_threshold=0.4, exit_threshold=0.41)
+
+
+def test_box_iou_away_from_the_origin():
+    assert box_iou(np.array([1, 1, 3, 3]), np.array([2, 2, 4, 4])) == pytest.approx(1 / 7)
+    assert box_iou(np.array([1, 2, 3, 5]), np.array([1, 2, 3, 5])) == pytest.approx(1.0)
+    assert box_iou(np.array([1, 1, 2, 2]), np.array([3, 3, 4, 4])) == 0.0
+    assert box_iou(np.array([1, 1, 1, 1]), np.array([1, 1, 1, 1])) == 0.0    # empty boxes: no overlap, no NaN
+
+
+def test_a_track_survives_exactly_max_missed_frames():
+    tracker = Tracker(TrackerOptions(min_hits=1, max_missed=3))
+    tracker.update([_shifted(0)], 0.0)
+    for i in range(1, 4):                                                      # 3 misses: still alive
+        assert tracker.update([], i / FPS).ended == []
+    assert [t.track_id for t in tracker.update([_shifted(0)], 4 / FPS).tracked] == [1]
+    for i in range(5, 8):
+        assert tracker.update([], i / FPS).ended == []
+    assert tracker.update([], 8 / FPS).ended == [1]                           # the 4th miss ends it
 
 
 # ------------------------------------------------------------------------------------------- smoothing

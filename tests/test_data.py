@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED, needs_shared
 
 from aclnet_core.data.augment import AugmentConfig, augment, flip, random_rotate, temporal_crop
 from aclnet_core.data.dataset import SkeletonDataset
@@ -21,7 +22,6 @@ from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
 from aclnet_core.skeleton.layouts import LAYOUTS
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NW_UCLA = SHARED / "data" / "nw_ucla"
 
 
@@ -411,7 +411,7 @@ def test_nw_ucla_bad_inputs(tmp_path):
         load_dataset(DatasetSpec(kind="nw_ucla", path=str(root), layout="ntu25"))
 
 
-@pytest.mark.skipif(not (NW_UCLA / "all_sqe").is_dir(), reason="NW-UCLA not available in ../shared")
+@needs_shared("data/nw_ucla/all_sqe", "data/nw_ucla/val_label.pkl")
 def test_nw_ucla_real_cross_view_counts():
     train = load_nw_ucla(NW_UCLA, "train")
     val = load_nw_ucla(NW_UCLA, "val")
@@ -470,16 +470,23 @@ def test_recordings_bad_inputs(tmp_path):
         save_recording(tmp_path / "e.npz", SkeletonSequence(_kp(v=33), -1, "mediapipe33"), "x", 0)
 
 
-def test_unknown_kind_and_synthetic():
+def test_unknown_kind_is_a_user_error():
     with pytest.raises(UserError, match="unknown dataset kind"):
         DatasetSpec(kind="kinetics")
-    from aclnet_core.data import loaders
 
-    try:
-        from aclnet_core.data import synthetic
-    except ImportError:
-        synthetic = None
-    if getattr(synthetic, "load_synthetic", None) is not None:
-        pytest.skip("a synthetic loader exists")
-    with pytest.raises(NotImplementedError):
-        loaders.load_dataset(DatasetSpec(kind="synthetic"))
+
+def test_synthetic_kind_loads_what_the_trainer_loads():
+    from aclnet_core.data.synthetic import ACTION_NAMES
+    from aclnet_core.data.synthetic_dataset import load_synthetic_split
+    from aclnet_core.train.config import DataConfig
+
+    options = {"n_eval_per_class": 1, "seed": 4}
+    sequences, names = load_dataset(DatasetSpec(kind="synthetic", split="val", layout="kinect20", options=options))
+    reference, _ = load_synthetic_split(DataConfig(kind="synthetic", layout="kinect20", options=options), "val")
+    assert names == list(ACTION_NAMES) and [s.label for s in sequences] == list(range(len(ACTION_NAMES)))
+    assert [s.name for s in sequences] == [s.name for s in reference]
+    assert all(s.layout == "kinect20" and np.array_equal(s.keypoint, r.keypoint) for s, r in zip(sequences, reference))
+    default, _ = load_dataset(DatasetSpec(kind="synthetic", split="val", options=options))   # no layout: MediaPipe-33
+    assert default[0].layout == "mediapipe33" and default[0].keypoint.shape[-2] == 33
+    with pytest.raises(UserError, match="unknown synthetic split"):
+        load_dataset(DatasetSpec(kind="synthetic", split="nope", options=options))

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import SHARED, needs_shared
 
 from aclnet_core.errors import UserError
 from app.gallery.calibrate import calibrate_from_embeddings, calibrate_threshold
@@ -339,6 +340,44 @@ def test_matcher_best_template_per_person_threshold_and_unknown():
         resolve_threshold(1.5)
 
 
+@pytest.mark.parametrize("direction", [[0.8, 0.6, 0], [0.9, 0.2, 0.3], [0.5, 0.1, 0.7]])
+def test_a_score_exactly_at_the_threshold_is_a_match(direction):
+    """Accept when score >= threshold (the calibration's rule): at the threshold a match, one ulp above it unknown."""
+    templates = np.stack([basis(0), basis(1)])
+    probe = unit(direction + [0] * (DIM - 3))
+    score = float(Matcher(templates, ["Ada", "Bob"], threshold=0.0).scores(probe)[0].max())
+    at = Matcher(templates, ["Ada", "Bob"], threshold=score).match(probe)
+    assert at.score == score and at.name == "Ada" and at.is_known
+    above = Matcher(templates, ["Ada", "Bob"], threshold=float(np.nextafter(score, 2.0))).match(probe)
+    assert above.name is None and above.candidate == "Ada"
+    assert Matcher(templates, ["Ada", "Bob"], threshold=1.0).match(basis(1)).name == "Bob"   # 1.0 at 1.0
+
+
+def test_margin_is_best_minus_runner_up_and_threshold_bounds_are_inclusive():
+    matcher = Matcher(np.stack([basis(0), basis(1)]), ["Ada", "Bob"], threshold=0.5)
+    m = matcher.match(unit([0.8, 0.6, 0] + [0] * (DIM - 3)))
+    assert m.margin == pytest.approx(m.score - m.runner_up_score) and m.margin == pytest.approx(0.2, abs=1e-6)
+    assert Matcher(basis(0)[None], ["Ada"]).match(basis(0)).margin is None          # one person: no runner-up
+    assert resolve_threshold(-1.0) == -1.0 and resolve_threshold(1.0) == 1.0       # [-1, 1] inclusive
+    for bad in (-1.0001, 1.0001):
+        with pytest.raises(UserError, match=r"in \[-1, 1\], not"):
+            resolve_threshold(bad)
+
+
+def test_a_gallery_of_another_model_is_refused_and_later_reads_as_unknown(tmp_path):
+    with GalleryStore(tmp_path / "g.sqlite") as store:
+        store.add_templates("Ada", [basis(0)], "m1")
+        with pytest.raises(UserError):
+            Matcher.from_store(store, 0.5, model_id="m2")
+        assert Matcher.from_store(store, 0.5, model_id="m1").match(basis(0)).name == "Ada"
+        live = GalleryMatcher(store, "m1", threshold=0.5)
+        assert live.match(basis(0)).name == "Ada" and live.problem is None
+        store.remove("Ada")                                      # everyone removed, re-enrolled with another model
+        store.add_templates("Bob", [basis(0)], "m2")
+        answer = live.match(basis(0))
+        assert answer.name is None and live.problem and "m2" in live.problem
+
+
 def test_gallery_matcher_follows_changes_from_another_connection(tmp_path):
     path = tmp_path / "g.sqlite"
     gui = GalleryStore(path)
@@ -503,7 +542,10 @@ class WalkerSource:
                     image = np.zeros((33, 3), np.float32)
                     image[:, 0] = 0.3 + 0.004 * i + 0.01 * np.sin(np.arange(33))
                     image[:, 1] = np.linspace(0.2, 0.9, 33)
-                    skeleton = Skeleton(image=image, world=base.copy(), visibility=np.ones(33, np.float32),
+                    world = base.copy()
+                    world[27, 0] += 0.25 * np.sin(i / 5)               # the feet move: the gait gate sees walking
+                    world[28, 0] -= 0.25 * np.sin(i / 5)
+                    skeleton = Skeleton(image=image, world=world, visibility=np.ones(33, np.float32),
                                         presence=np.ones(33, np.float32))
                     yield Frame(image=None, index=i, timestamp=i / fps, size=(640, 480), skeletons=[skeleton])
 
@@ -557,7 +599,6 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
     from aclnet_core.model.metadata import ModelMetadata, weights_id
     from main import main
 
-    pytest.importorskip("aclnet_core.data.synthetic")
     torch.manual_seed(0)
     model = ACLNet(num_classes=4, num_joints=33, in_channels=3, preset="lite").eval()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -565,7 +606,8 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
                          embed_dim=model.embed_dim, preprocess={"layout": "mediapipe33", "window": 16},
                          model_id=weights_id(state))
     save_checkpoint(tmp_path / "gait.pt", {"meta": meta.to_dict(), "model": state})
-    g = ["--gallery", str(tmp_path / "g.sqlite"), "--gait-model", str(tmp_path / "gait.pt"), "--backend", "torch-cpu"]
+    g = ["--gallery", str(tmp_path / "g.sqlite"), "--gait-model", str(tmp_path / "gait.pt"), "--backend", "torch-cpu",
+         "--min-stride", "0"]                                        # the demo person does actions, not walks
     assert main(["gallery", "enroll", "Synth", "synthetic:1", "--seconds", "2", *g]) == 0
     with GalleryStore(tmp_path / "g.sqlite", create=False) as store:
         assert store.model_id == meta.model_id and [p.name for p in store.persons()] == ["Synth"]
@@ -574,22 +616,16 @@ def test_cli_enrol_with_a_real_checkpoint(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[-1].startswith("Synth (score")
 
 
-MEDIA = ROOT.parent / "shared" / "media"
+MEDIA = SHARED / "media"
 WALK = MEDIA / "mmpose_body3d_demo.mp4"            # one person walking and turning, 8 s at 50 fps
 OTHER = MEDIA / "mmaction2_ntu_S001C001P001R001A001_rgb.avi"   # another person (NTU sample), 3.4 s
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (WALK.exists() and OTHER.exists()), reason="needs ../shared/media")
+@needs_shared("media/mmpose_body3d_demo.mp4", "media/mmaction2_ntu_S001C001P001R001A001_rgb.avi")
 def test_real_clip_enrol_part_identify_other_part(tmp_path, capsys):
     """Acceptance: enrol from the first part of a real walk, recognise the second part; a stranger is unknown."""
-    from app.recogniser import default_model_path
     from main import main
 
-    try:
-        default_model_path("gait")
-    except UserError:
-        pytest.skip("no shipped gait model (assets/models/gait.onnx or .pt) yet")
     g = ["--gallery", str(tmp_path / "g.sqlite")]
     assert main(["gallery", "enroll", "Walker", str(WALK), "--seconds", "3.5", *g]) == 0
     capsys.readouterr()

@@ -99,12 +99,16 @@ def _result(image: np.ndarray | None, track_id: int = 1, size=(320, 240)) -> Fra
 
 def test_render_result_draws_like_the_export_without_copying():
     from app.gui.video_view import frame_to_qimage, render_result
-    from app.overlay import draw_frame_result
+    from app.overlay import draw_frame_result, track_color
 
     image = np.full((240, 320, 3), 24, np.uint8)
     expected = draw_frame_result(image.copy(), _result(image.copy()))
     qimage = render_result(_result(image))
     assert (image == expected).all()  # drawn in place with app.overlay, exactly as the export draws
+    # ... and something was drawn: the skeleton in the track's colour and a caption, not an untouched frame
+    colour = np.array(track_color(1), np.uint8)
+    assert (image.reshape(-1, 3) == colour).all(axis=1).sum() > 50
+    assert (image != 24).any(axis=2).sum() > 500
     assert (qimage.width(), qimage.height()) == (320, 240)
     image[0, 0] = (255, 0, 0)  # BGR blue: the QImage sees the change (shared memory, no copy)
     assert qimage.pixelColor(0, 0).getRgb()[:3] == (0, 0, 255)

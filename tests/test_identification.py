@@ -18,8 +18,6 @@ from aclnet_core.eval.identification import (
     roc_operating_point,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
 # 3 probes x 5 gallery samples, no ties. Gallery identities: [0, 1, 0, 2, 1]
 SIM = np.array([
     [0.90, 0.80, 0.10, 0.30, 0.20],   # probe of 0: correct first           -> rank 1

@@ -227,3 +227,31 @@ def test_cli_infers_the_mocap_kind_from_the_folder(tiny_mocap: Path, tmp_path: P
     rec.mkdir()
     np.savez(rec / "r.npz", keypoint=np.zeros((1, 4, 33, 3), np.float32))
     assert _guess_kind(str(rec)) == "recordings"
+
+
+def test_cli_trains_and_evaluates_on_a_mocap_folder(tiny_mocap: Path, tmp_path: Path):
+    """The README's command on a folder of trials: train (kind inferred), then eval on its held-out people."""
+    import main
+
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(tiny_mocap), "--layout", "mediapipe33", "--window", "8", "--epochs", "1",
+            "--batch-size", "4", "--threads", "1", "--out", str(out), "--no-progress", "--no-acl",
+            "--set", "data.fps=10", "--set", "preprocess.sampling=consecutive", "--set", "data.options.n_per_class=4",
+            "--set", 'data.options.splits={"val": ["test:c"], "test": ["test:d"]}']
+    assert main.main(argv) == 0
+    assert main.main(["eval", str(out / "last.pt"), "--split", "test", "--clips", "1"]) == 0
+
+
+def test_gait_task_makes_real_walkers_classes(tiny_mocap: Path):
+    """data.options.task: gait -> each training person is a class; the others never appear."""
+    data = _data(tiny_mocap, task="gait", train_persons=["test:a", "test:b"], segments_per_person=3,
+                 segment_s=2.0, synthetic_identities=[0, 0])
+    train, names = load_mocap_split(data, "train")
+    val, _ = load_mocap_split(data, "val")
+    assert names == ["test:a", "test:b"] and len(train) == 6 and len(val) == 48
+    assert {s.label for s in train} == {0, 1} and all(s.keypoint.shape == (1, 20, 33, 3) for s in train)
+    assert not any("test:c" in s.name or "test:d" in s.name for s in train + val)
+    with pytest.raises(UserError, match="train_persons"):
+        load_mocap_split(_data(tiny_mocap, task="gait"), "train")
+    with pytest.raises(UserError, match="no walking"):
+        load_mocap_split(_data(tiny_mocap, task="gait", train_persons=["test:zz"]), "train")

@@ -76,8 +76,12 @@ def test_persons_are_averaged_not_mixed():
 
 
 def test_gradients_reach_dynamic_terms():
+    """α and β start at 0 (no dynamic topology yet), so only a non-zero gradient lets training switch them on."""
+    torch.manual_seed(0)
     model = ACLNet(num_classes=3, num_joints=6, preset="lite")
     out = model(torch.randn(4, 1, 8, 6, 3))
     (out.logits.sum() + out.topology.sum()).backward()
-    last = model.blocks[-1].gcn
-    assert last.alpha.grad is not None and last.beta.grad is not None
+    for i, block in enumerate(model.blocks):
+        for name in ("alpha", "beta"):
+            grad = getattr(block.gcn, name).grad
+            assert grad is not None and torch.isfinite(grad).all() and grad.abs().sum() > 1e-3, (i, name, grad)

@@ -48,7 +48,7 @@ def test_action_vocabulary():
 
 
 def test_matches_the_project_layout():
-    layouts = pytest.importorskip("aclnet_core.skeleton.layouts")
+    from aclnet_core.skeleton import layouts
     layout = layouts.get_layout("mediapipe33")
     assert tuple(layout.joints) == LANDMARK_NAMES
     assert {tuple(sorted(p)) for p in layout.flip_pairs} == {tuple(sorted(p)) for p in FLIP_PAIRS}

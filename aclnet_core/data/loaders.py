@@ -1,8 +1,8 @@
 """One entry point for every dataset kind: ``load_dataset(DatasetSpec) -> LoadedDataset``.
 
 Kinds: 'pyskl' (PYSKL pickle, trusted files only), 'nw_ucla' (json folder), 'recordings' (the app's .npz
-files) and 'synthetic' (delegated to ``aclnet_core.data.synthetic.load_synthetic(spec) -> (sequences, names)``
-when that exists; the trainer loads synthetic data itself). ``load_dataset`` returns a ``LoadedDataset`` named
+files) and 'synthetic' (generated: ``aclnet_core.data.synthetic_dataset.load_synthetic_split``, the trainer's
+loader). ``load_dataset`` returns a ``LoadedDataset`` named
 tuple, so ``sequences, label_names = load_dataset(spec)`` works.
 """
 
@@ -160,14 +160,10 @@ def _load_recordings(spec: DatasetSpec) -> LoadedDataset:
 
 
 def _load_synthetic(spec: DatasetSpec) -> LoadedDataset:
-    try:
-        from aclnet_core.data import synthetic
-    except ImportError:
-        synthetic = None
-    loader = getattr(synthetic, "load_synthetic", None)
-    if loader is None:
-        raise NotImplementedError("the synthetic dataset generator is not available yet")
-    sequences, names = loader(spec)
+    """The generator's split, as the trainer loads it (options: aclnet_core.data.synthetic_dataset)."""
+    from aclnet_core.data.synthetic_dataset import load_synthetic_split
+
+    sequences, names = load_synthetic_split(replace(spec, layout=spec.layout or "mediapipe33"), spec.split)
     return LoadedDataset(list(sequences), list(names))
 
 

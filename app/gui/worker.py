@@ -184,6 +184,7 @@ class PipelineWorker(QObject):
                 try:
                     service = IdentityService(models.gait, self.gallery, self.settings.identity_threshold)
                     identity = TappedIdentity(service, self.tap)
+                    self.tap.set_gait_runtime(models.gait)  # enrolment embeds every tracked frame
                 except UserError as exc:
                     messages.append(f"identities are off: {exc}")
         recogniser = Recogniser(models.action, self.settings.recogniser_options(), identity=identity,
@@ -244,6 +245,7 @@ class PipelineWorker(QObject):
                 if result is None and pipeline.finished:
                     break
                 if result is not None:
+                    self.tap.observe(result)
                     timeline.update(result)
                     segments_dirty = segments_dirty or bool(result.predictions)
                     recorder = self.recorder

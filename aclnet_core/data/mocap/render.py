@@ -2,8 +2,8 @@
 model's sample rate.
 
 A segment of a trial is placed in the scene (its start facing +z), resampled to ``rate`` samples per second
-(optionally played faster or slower), filmed by a webcam-like camera at any azimuth (front, side and back views),
-elevation, roll, field of view and distance, and observed with the synthetic generator's MediaPipe-fitted noise
+(optionally played faster or slower), filmed by a webcam-like or high (30-65 degrees, looking down) camera at any
+azimuth (front, side and back views), elevation, roll, field of view and distance, and observed with the synthetic generator's MediaPipe-fitted noise
 (``aclnet_core.data.synthetic.noise``): jitter, depth flattening, metric-scale error, visibility, left/right
 swaps in back views and lost frames. Lost frames are filled by linear interpolation in time, as the app's window
 buffer does (``app/windows.py``), so a rendered segment is exactly what the app feeds the model.
@@ -11,7 +11,7 @@ buffer does (``app/windows.py``), so a rendered segment is exactly what the app 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +22,8 @@ from aclnet_core.data.synthetic.noise import DEFAULT_NOISE, NoiseConfig, draw_no
 __all__ = ["ALL_AZIMUTHS", "RenderedSegment", "azimuth_bands", "render_segment", "resample_time"]
 
 ALL_AZIMUTHS: tuple[tuple[float, float], ...] = ((-180.0, 180.0),)
+HIGH_CAMERA_P = 0.35  # share of views from a high camera; the others are webcam-like (elevation -8..30 degrees)
+HIGH_ELEVATION = (30.0, 65.0)
 IMAGE_SIZE = (640, 480)
 
 
@@ -93,6 +95,8 @@ def render_segment(
     """(T, 33, 3) scene landmarks (metres, y up, already at the sample rate) -> what MediaPipe would report."""
     scene = _place(np.asarray(scene, dtype=np.float64))
     view: View = sample_view(rng, bands)
+    if rng.random() < HIGH_CAMERA_P:  # a camera on a shelf or the ceiling, looking down (CCTV, room corners)
+        view = replace(view, elevation=float(rng.uniform(*HIGH_ELEVATION)))
     height = float(np.percentile(scene[:, :11, 1].max(axis=1), 90)) + 0.1  # top of the head, standing
     height = float(np.clip(height, 1.0, 2.2))
     width, img_h = IMAGE_SIZE

@@ -148,13 +148,20 @@ class EnrolDialog(QDialog):
             self._finish()
         elif elapsed >= PATIENCE * duration:
             self.tap.cancel()
-            self._fail("no one walked long enough to measure a gait: try again with the person in view")
+            tracked = getattr(self.tap, "tracked_seconds", lambda: 0.0)()
+            self._fail(f"no one walked long enough to measure a gait: the person was tracked for {tracked:.1f} s "
+                       f"of {elapsed:.1f} s; try again with the whole body in view for longer")
         else:
             self.message.setText("Waiting for a complete gait window…")
 
     def _finish(self) -> None:
         self._timer.stop()
         result = self.tap.finish()
+        if not result.embeddings:
+            reason = result.rejected or (f"the person was tracked for only {result.tracked_seconds:.1f} s; "
+                                         "walk longer in view")
+            self._fail(f"not enrolled: {reason}")
+            return
         try:
             self.person = self.commit(self.name.text(), result.embeddings)
         except UserError as exc:
@@ -163,7 +170,9 @@ class EnrolDialog(QDialog):
         self.state = "done"
         self.progress.setValue(1000)
         count = self.person.num_templates
-        self.message.setText(f"Enrolled {self.person.name} ({count} template{'s' if count != 1 else ''}).")
+        note = getattr(result, "note", "")
+        self.message.setText(f"Enrolled {self.person.name} ({count} template{'s' if count != 1 else ''})."
+                             + (f" Note: {note}." if note else ""))
         self.accept()
 
     def _fail(self, message: str, final: bool = True) -> None:
