@@ -52,7 +52,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--out", help="run directory (default runs/NAME)")
     p.add_argument("--resume", metavar="CKPT", help="continue a run exactly from its last.pt")
     p.add_argument("--init", metavar="CKPT", help="start from a trained model's weights (fine-tuning, e.g. from a "
-                   "synthetic pretraining in the same layout); the class head is new when the classes differ")
+                   "synthetic pretraining in the same layout); the class head is new when the classes differ. "
+                   "A recordings folder starts from the shipped action model unless --init none")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set optim.lr=0.05 --set acl.use_inter=false")
     p.add_argument("--no-progress", action="store_true")
@@ -81,11 +82,18 @@ def train_config(args: argparse.Namespace):
                "window": "preprocess.window", "epochs": "optim.epochs", "batch_size": "optim.batch_size",
                "lr": "optim.lr", "seed": "seed", "name": "name", "out": "out_dir", "init": "init_from",
                "threads": "threads", "eval_interval": "eval_interval"}
+    from_scratch = args.init == "none"      # recordings: --init none trains from scratch
+    if from_scratch:
+        args.init = None
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")
+    kind = args.kind
     if args.data and not args.kind:     # the data's own kind, not the config template's
-        overrides.insert(0, "data.kind=" + _guess_kind(args.data))
+        kind = _guess_kind(args.data)
+        overrides.insert(0, "data.kind=" + kind)
+    if kind == "recordings" and args.data and not args.config and not args.resume:
+        overrides = _recordings_defaults(args, overrides, from_scratch)
     template = load_config(args.config, args.overrides) if args.config else None
     cfg = load_config(args.config, overrides + args.overrides)
     if template is not None and template.data.kind != cfg.data.kind:   # the template's kind-specific options
@@ -97,13 +105,36 @@ def train_config(args: argparse.Namespace):
     return cfg
 
 
+def _recordings_defaults(args: argparse.Namespace, overrides: list[str], from_scratch: bool) -> list[str]:
+    """Small-data defaults for a folder of recordings (aclnet_core.train.recordings_setup)."""
+    from aclnet_core.train.recordings_setup import plan_recordings_training
+
+    explicit = {item.split("=", 1)[0].strip() for item in overrides + args.overrides}
+    init = None if from_scratch else (args.init or _shipped_action_checkpoint())
+    if from_scratch:
+        explicit.add("init_from")
+    plan = plan_recordings_training(args.data, explicit, init, args.layout or "mediapipe33")
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return plan.overrides + overrides
+
+
+def _shipped_action_checkpoint() -> str | None:
+    path = ROOT / "assets" / "models" / "action.pt"
+    return str(path) if path.is_file() else None
+
+
 def _guess_kind(path: str) -> str:
+    """The dataset kind of --data: a .pkl is pyskl, a motion-capture folder is mocap, a folder holding .npz
+    recordings (at any depth) is recordings, a folder of NW-UCLA json files is nw_ucla."""
     p = Path(path)
     if p.suffix == ".pkl":
         return "pyskl"
     if p.is_dir() and _is_mocap_folder(p):
         return "mocap"
-    if p.is_dir() and any(p.glob("*.npz")):
+    if p.is_dir() and next(p.rglob("*.npz"), None) is not None:     # recordings at any depth (DIR/<label>/)
+        return "recordings"
+    if p.suffix == ".npz":
         return "recordings"
     return "nw_ucla" if p.is_dir() else "pyskl"
 
@@ -197,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_eval_parser(sub)
     for module, func in (("aclnet_core.export.cli", "add_export_parser"), ("app.cli", "add_bench_parser"),
-                         ("app.gallery_cli", "add_gallery_parser"), ("app.cli", "add_record_parser"),
+                         ("app.gallery_cli", "add_gallery_parser"), ("app.actions_cli", "add_actions_parser"),
+                         ("app.cli", "add_record_parser"),
                          ("app.synth_cli", "add_synth_parser")):
         register = _optional(module, func)
         if register:

@@ -34,6 +34,8 @@ class AnnotateOptions:
     gallery: str | None = None  # a gallery file: identify people with the gait model
     gait_model: str | None = None  # None: the shipped gait model
     identity_threshold: float | None = None
+    actions: str | None = None  # an action library file: custom actions merged with the model's labels
+    actions_threshold: float | None = None  # None: the library's calibrated one
     write_json: bool = False
     write_csv: bool = False
     codec: str = "h264"
@@ -90,7 +92,21 @@ def build_recogniser(options: AnnotateOptions, runtime: Runtime | None = None) -
     from app.recogniser import open_runtime
 
     runtime = runtime if runtime is not None else open_runtime(options.model, options.backend)
-    return Recogniser(runtime, options.recogniser, identity=build_identity(options))
+    return Recogniser(runtime, options.recogniser, identity=build_identity(options),
+                      actions=build_custom_actions(options, runtime))
+
+
+def build_custom_actions(options: AnnotateOptions, runtime: Runtime):
+    """The custom actions of --actions for this action model (None without a library)."""
+    if not options.actions:
+        return None
+    from app.actions.library import ActionLibrary
+    from app.actions.live import CustomActions
+
+    if not Path(options.actions).is_file():
+        raise UserError(f"no action library at {options.actions}")
+    return CustomActions(ActionLibrary(options.actions, create=False), runtime.meta.model_id,
+                         options.actions_threshold)
 
 
 def build_identity(options: AnnotateOptions):
@@ -104,6 +120,10 @@ def build_identity(options: AnnotateOptions):
     gait_runtime = open_runtime(options.gait_model, options.backend, task="gait")
     store = GalleryStore(options.gallery, create=False)
     return IdentityService(gait_runtime, store, options.identity_threshold)
+
+
+def _custom_actions(recogniser: Recogniser) -> list[str]:
+    return [] if recogniser.actions is None else list(recogniser.actions.matcher.actions)
 
 
 def annotate_video(input_spec: str, output: str | Path, options: AnnotateOptions | None = None,
@@ -127,6 +147,7 @@ def annotate_video(input_spec: str, output: str | Path, options: AnnotateOptions
     layout = "mediapipe33"  # the overlay draws the pose landmarks, whatever layout the model consumes
     timeline = Timeline(source=str(input_spec), fps=source.fps, metadata={
         "model": None if recogniser is None else {"backend": recogniser.backend, "labels": recogniser.labels,
+                                                  "custom_actions": _custom_actions(recogniser),
                                                   "task": getattr(recogniser.meta, "task", None),
                                                   "model_id": getattr(recogniser.meta, "model_id", None)},
     })
@@ -209,6 +230,7 @@ def run_annotate(inputs: Sequence[str], output: str | None, options: AnnotateOpt
     for spec, out in zip(inputs, outputs):
         if recogniser is not None and recogniser.identity is not None:
             recogniser.identity.reset()  # track ids restart with each input
-        fresh = None if recogniser is None else Recogniser(recogniser.runtime, recogniser.options, recogniser.identity)
+        fresh = None if recogniser is None else Recogniser(recogniser.runtime, recogniser.options, recogniser.identity,
+                                                                recogniser.actions)
         reports.append(annotate_video(spec, out, options, recogniser=fresh, pose_factory=pose_factory))
     return reports

@@ -77,6 +77,11 @@ def add_annotate_parser(subparsers) -> argparse.ArgumentParser:
     ident.add_argument("--gait-model", help="gait model (default: the shipped assets/models/gait.*)")
     ident.add_argument("--threshold", type=finite_float(-1.0, 1.0),
                        help="identity threshold (cosine similarity, -1..1)")
+    custom = parser.add_argument_group("custom actions")
+    custom.add_argument("--actions", metavar="PATH", help="also recognise the custom actions of this library "
+                        "(`actions add`); a window close to one shows it instead of the model's label")
+    custom.add_argument("--actions-threshold", type=finite_float(-1.0, 1.0), metavar="T",
+                        help="cosine similarity a window needs to count as a custom action (default: calibrated)")
     parser.add_argument("--threshold-label", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True), default=None,
                         metavar="P",
                         help="smoothed probability needed to show a label (default 0.5; below: no action)")
@@ -110,6 +115,8 @@ def run_annotate_command(args: argparse.Namespace) -> int:
         raise UserError("--demo-full goes with --demo")
     elif not args.inputs:
         raise UserError("give at least one input video (or --demo)")
+    if args.actions_threshold is not None and not args.actions:
+        raise UserError("--actions-threshold needs --actions")
     smoothing = SmoothingOptions()
     if args.threshold_label is not None:
         if not 0 < args.threshold_label < 1:
@@ -119,7 +126,8 @@ def run_annotate_command(args: argparse.Namespace) -> int:
     options = AnnotateOptions(
         model=args.model, backend=args.backend, pose_only=args.pose_only, pose=_pose_options(args),
         recogniser=RecogniserOptions(smoothing=smoothing), gallery=args.gallery, gait_model=args.gait_model,
-        identity_threshold=args.threshold, write_json=args.json, write_csv=args.csv, hud=args.hud,
+        identity_threshold=args.threshold, actions=args.actions, actions_threshold=args.actions_threshold,
+        write_json=args.json, write_csv=args.csv, hud=args.hud,
         max_frames=args.max_frames,
         progress=not args.no_progress and sys.stderr.isatty())
     try:
@@ -148,7 +156,8 @@ def add_record_parser(subparsers) -> argparse.ArgumentParser:
         description="Track the people in IN and save each one's skeleton sequence (MediaPipe world landmarks) "
                     "as a labelled .npz recording in DIR/<label>/, the format `train` reads. "
                     "Stop a camera recording with Ctrl+C or --seconds.")
-    parser.add_argument("input", metavar="IN", type=source_arg, help="video file, camera index or stream URL")
+    parser.add_argument("input", metavar="IN", type=source_arg,
+                        help="video file, camera index, stream URL or .npz recording")
     parser.add_argument("--label", required=True, help="action name of this recording")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="recordings folder")
     parser.add_argument("--fps", type=_fps, help="frame rate of the saved sequence (default: the source's)")

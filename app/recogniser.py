@@ -154,13 +154,15 @@ class Recogniser:
     """`predict(windows)` → a smoothed Prediction per track (one batched call per model)."""
 
     def __init__(self, runtime: Runtime, options: RecogniserOptions = RecogniserOptions(),
-                 identity: IdentityProvider | None = None) -> None:
+                 identity: IdentityProvider | None = None, actions: Any = None) -> None:
+        """actions: an `app.actions.live.CustomActions` (custom actions merged with the model's classes) or None."""
         self.runtime = runtime
         self.meta = runtime.meta
         self.options = options
         self.labels = list(self.meta.labels)
         self.cfg = self.meta.preprocess_config()
         self.identity = identity
+        self.actions = actions
         self._smoothers = TrackLabelSmoothers(options.smoothing)
         self._last: dict[int, Prediction] = {}
 
@@ -188,10 +190,14 @@ class Recogniser:
         embeddings = np.asarray(embedding, dtype=np.float32)
         # calibrated probabilities times the open-set gate: a window unlike every class shows no confident label
         probabilities = decide(np.asarray(logits, dtype=np.float64), embeddings, getattr(self.meta, "extra", None))
+        labels = self.labels
+        if self.actions is not None:
+            merged = self.actions.merge(self.labels, probabilities, embeddings, windows)
+            labels, probabilities = merged.labels, merged.probabilities
         matches: dict[int, Any] = {}
         if self.identity is not None:
             matches = self.identity.update_many({w.track_id: w for w in windows})
-        k = max(1, min(self.options.top_k, len(self.labels)))
+        k = max(1, min(self.options.top_k, len(labels)))
         out: dict[int, Prediction] = {}
         for i, window in enumerate(windows):
             p = probabilities[i]
@@ -201,10 +207,10 @@ class Recogniser:
             match = matches.get(window.track_id)
             prediction = Prediction(
                 track_id=window.track_id,
-                label=self.labels[smoothed.index] if smoothed.index is not None else None,
+                label=labels[smoothed.index] if smoothed.index is not None else None,
                 score=smoothed.score,
-                top_k=[(self.labels[j], float(smoothed.probabilities[j])) for j in ranked],
-                raw_label=self.labels[int(order[0])],
+                top_k=[(labels[j], float(smoothed.probabilities[j])) for j in ranked],
+                raw_label=labels[int(order[0])],
                 raw_score=float(p[order[0]]),
                 embedding=embeddings[i],
                 identity=getattr(match, "name", None) if match is not None else None,

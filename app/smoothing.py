@@ -44,7 +44,9 @@ class LabelSmoother:
     def update(self, probabilities: np.ndarray) -> SmoothedLabel:
         p = np.asarray(probabilities, dtype=np.float64)
         opts = self.options
-        self._ema = p.copy() if self._ema is None or self._ema.shape != p.shape else (1 - opts.alpha) * self._ema + opts.alpha * p
+        if self._ema is not None and self._ema.shape != p.shape:
+            self._ema, self._current = None, None  # the label set changed (a custom action was taught or removed)
+        self._ema = p.copy() if self._ema is None else (1 - opts.alpha) * self._ema + opts.alpha * p
         ema = self._ema
         best = int(np.argmax(ema))
         current = self._current

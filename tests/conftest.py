@@ -123,3 +123,10 @@ def _torch_threads():
 @pytest.fixture
 def shared_dir() -> Path:
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _private_action_library(tmp_path, monkeypatch):
+    """Every test gets its own action library (the GUI opens one at start), never the user's."""
+    monkeypatch.setenv("ACLNET_ACTIONS", str(tmp_path / "actions.sqlite"))
+    yield

@@ -51,6 +51,10 @@ def _make_inputs(folder: Path) -> None:
     conn.close()
     from app.gallery.store import GalleryStore
     GalleryStore(folder / "gallery.sqlite").close()
+    from app.actions.library import ActionLibrary
+    ActionLibrary(folder / "actions.sqlite").close()
+    np.savez(folder / "nobody.npz", keypoint=np.zeros((1, 60, 33, 3), np.float32), label_name=np.asarray("x"),
+             layout=np.asarray("mediapipe33"), fps=np.asarray(30.0))
     nested = "[" * 100_000 + "]" * 100_000
     (folder / "nested.json").write_text(nested)
     (folder / "huge_version.json").write_text('{"format": "aclnet-live-gallery", "version": 1e999, "persons": []}')
@@ -65,6 +69,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 G = ["gallery", "--gallery", "{gallery.sqlite}"]
+A = ["actions"]  # the subcommand; each case adds the action library (ACLNET_ACTIONS, set per test)
 TRAIN = ["train", "--data", "{tiny.pkl}", "--layout", "kinect20", "--train-split", "train", "--val-split", "val",
          "--out", "{run}", "--no-progress"]
 
@@ -153,6 +158,28 @@ CASES = [
     ("gallery import", G + ["import", "{nested.json}"], "not a gallery export"),
     ("gallery import", G + ["import", "{huge_version.json}"], "version"),
     ("gallery import", ["gallery", "--gallery", "{foreign.db}", "import", "{huge_version.json}"], "not a gallery"),
+    # actions (custom actions)
+    ("actions add", A + ["add", "x", "demo", "--start", "nan"], "--start"),
+    ("actions add", A + ["add", "x", "demo", "--end", "-1"], "--end"),
+    ("actions add", A + ["add", "x", "demo", "--start", "5", "--end", "2"], "--end"),
+    ("actions add", A + ["add", "x", "demo", "--track", "-1"], "--track"),
+    ("actions add", A + ["add", "x", "{missing.mp4}"], "not found"),
+    ("actions add", A + ["add", "x", "synthetic:abc"], "seed"),
+    ("actions add", A + ["add", "x", "{nobody.npz}", "--backend", "onnxruntime-cpu"], "no person"),
+    ("actions add", A + ["add", "", "demo"], "name"),
+    ("actions add", A + ["add", "x", "demo", "--append"], "no action named"),
+    ("actions add", ["actions", "add", "x", "demo", "--actions", "{gallery.sqlite}"], "not an action library"),
+    ("actions add", ["actions", "add", "x", "demo", "--actions", "{foreign.db}"], "not an action library"),
+    ("actions list", ["actions", "list", "--actions", "{empty.sqlite}"], "empty file"),
+    ("actions rename", A + ["rename", "a", "b"], "no action named"),
+    ("actions remove", A + ["remove", "a"], "no action named"),
+    ("actions export", A + ["export", "{actions.sqlite}"], "refusing to write"),
+    ("actions import", A + ["import", "{nested.json}"], "not an action library export"),
+    ("actions import", A + ["import", "{huge_version.json}"], "not an ACLNet Live action library export"),
+    ("actions eval", A + ["eval"], "empty"),
+    ("annotate", ["annotate", "demo", "--actions", "{actions.sqlite}", "--actions-threshold", "inf"],
+     "--actions-threshold"),
+    ("annotate", ["annotate", "demo", "--actions-threshold", "0.9"], "needs --actions"),
     # record
     ("record", ["record", "synthetic:abc", "--label", "a", "-o", "{rec}"], "seed"),
     ("record", ["record", "demo", "--label", "a", "-o", "{rec}", "--fps", "0"], "--fps"),
@@ -192,6 +219,7 @@ def workdir(inputs, tmp_path) -> Path:
 @pytest.mark.parametrize(("command", "argv", "words"), CASES, ids=[f"{c[0]}:{' '.join(c[1][-3:])}" for c in CASES])
 def test_bad_input_is_one_line_error(workdir, capsys, monkeypatch, command, argv, words):
     monkeypatch.setenv("ACLNET_GALLERY", str(workdir / "default_gallery.sqlite"))
+    monkeypatch.setenv("ACLNET_ACTIONS", str(workdir / "actions.sqlite"))
     before = _snapshot(workdir)
     code = main(_fill(argv, workdir))
     err = capsys.readouterr().err
@@ -207,9 +235,11 @@ def test_every_subcommand_has_cases():
     parser = build_parser()
     sub = parser._subparsers._group_actions[0].choices
     covered = {c[0] for c in CASES}
-    assert set(sub) <= covered | {"gallery"}
+    assert set(sub) <= covered | {"gallery", "actions"}
     gallery_actions = sub["gallery"]._subparsers._group_actions[0].choices
     assert {f"gallery {a}" for a in gallery_actions if a != "enrol"} <= covered
+    custom_actions = sub["actions"]._subparsers._group_actions[0].choices
+    assert {f"actions {a}" for a in custom_actions} <= covered
 
 
 @pytest.mark.parametrize("argv", [

@@ -444,6 +444,9 @@ def test_recordings_roundtrip_and_labels(tmp_path):
         load_recordings(tmp_path / "rec", label_names=["wave"])
     ds = load_dataset(DatasetSpec(kind="recordings", path=str(tmp_path / "rec"), split="all"))
     assert ds.layout == "mediapipe33" and len(ds.sequences) == 2
+    # no split subfolders: split by source video (one video per action here, so nothing is held out)
+    assert len(load_dataset(DatasetSpec(kind="recordings", path=str(tmp_path / "rec"))).sequences) == 2
+    (tmp_path / "rec" / "val").mkdir()
     with pytest.raises(UserError, match="no 'train' subfolder"):
         load_dataset(DatasetSpec(kind="recordings", path=str(tmp_path / "rec")))
 

@@ -32,7 +32,10 @@ OPTIONS: dict[str, dict[str, str]] = {
         "actions": "keep only these 0-based action labels, e.g. [3] = walk around",
         "views": "override the split's camera views, e.g. [1, 2]",
     },
-    "recordings": {"label_names_file": "a file with one label name per line"},
+    "recordings": {"label_names_file": "a file with one label name per line",
+                   "fps": "resample every recording to this frame rate (what the model's windows sample)",
+                   "split_seed": "seed of the split by source video of a folder without split subfolders",
+                   "val_fraction": "share of each action's videos held out for validation (default 0.2)"},
     "synthetic": {},  # passed through to the synthetic loader as is
 }
 
@@ -124,13 +127,35 @@ def _load_nw_ucla(spec: DatasetSpec) -> LoadedDataset:
     return LoadedDataset(sequences, names)
 
 
+SPLIT_FOLDERS = ("train", "val", "test")
+
+
 def _load_recordings(spec: DatasetSpec) -> LoadedDataset:
+    """A split subfolder when the folder has them; else the folder split by source video (recording_split)."""
     root = _need_path(spec)
+    fps = spec.option("fps")
+    if fps is not None and not (isinstance(fps, (int, float)) and 0 < fps < 1e4):
+        raise UserError(f"recordings option fps must be a positive number, not {fps!r}")
+    auto_split = False
     if spec.split not in ("all", "") and root.is_dir():
-        if not (root / spec.split).is_dir():
+        if (root / spec.split).is_dir():
+            root = root / spec.split
+        elif any((root / s).is_dir() for s in SPLIT_FOLDERS):
             raise UserError(f"no {spec.split!r} subfolder in {root} (use split 'all' for the whole folder)")
-        root = root / spec.split
-    sequences, names = load_recordings(root, _explicit_names(spec), spec.layout)
+        else:
+            auto_split = True
+    sequences, names = load_recordings(root, _explicit_names(spec), spec.layout, fps)
+    if auto_split:
+        from aclnet_core.data.recording import recording_files
+        from aclnet_core.data.recording_split import split_by_source
+
+        fraction = float(spec.option("val_fraction", 0.2))
+        if not 0 <= fraction < 1:
+            raise UserError(f"recordings option val_fraction must be in [0, 1), not {fraction}")
+        split = split_by_source(recording_files(root), [names[s.label] for s in sequences],
+                                int(spec.option("split_seed", 0)), fraction)
+        chosen = split.train if spec.split == "train" else split.val
+        sequences = [sequences[i] for i in chosen]
     return LoadedDataset(sequences, names)
 
 

@@ -100,12 +100,20 @@ def load_recordings(
     dir_or_files: str | Path | Iterable[str | Path],
     label_names: Sequence[str] | None = None,
     layout: str | None = None,
+    fps: float | None = None,
 ) -> tuple[list[SkeletonSequence], list[str]]:
     """Load recordings; labels index ``label_names`` (default: the sorted distinct label names found).
 
-    All files must share one layout (``layout`` when given).
+    All files must share one layout (``layout`` when given). With ``fps`` every recording is resampled from its
+    own frame rate to that one.
     """
     records = [load_recording(p) for p in recording_files(dir_or_files)]
+    if fps is not None:
+        from aclnet_core.data.recording_split import resample_time
+
+        for r in records:
+            r.sequence.keypoint, r.sequence.score = resample_time(r.sequence.keypoint, r.sequence.score, r.fps, fps)
+            r.fps = float(fps)
     layouts = sorted({r.sequence.layout for r in records})
     if layout is not None:
         layout = get_layout(layout).name

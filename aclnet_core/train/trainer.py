@@ -102,6 +102,11 @@ class Trainer:
         sample, _ = self.train_set[0]
         in_channels, num_joints = int(sample.shape[-1]), int(sample.shape[-2])
         num_classes = len(self.labels)
+        if num_classes < 2 and cfg.task == "action":
+            only = self.labels[0] if self.labels else "?"
+            raise UserError(f"the training data holds one action only ({only!r}); a classifier needs at least 2. "
+                            f"To teach the app one action from a few examples, use: python main.py actions add "
+                            f"{only} CLIP…")
         bad = [s.label for s in train_seqs + val_seqs if not 0 <= s.label < num_classes]
         if bad:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")

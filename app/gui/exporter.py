@@ -60,6 +60,18 @@ class ExportJob(QObject):
             self.finished_event.set()
             self.done.emit()
 
+    action_library = None  # app.actions.library.ActionLibrary: custom actions in the export (set by the window)
+
+    def _custom_actions(self, runtime):
+        if self.action_library is None:
+            return None
+        from app.actions.live import CustomActions
+
+        try:
+            return CustomActions(self.action_library, str(getattr(runtime.meta, "model_id", "") or ""))
+        except UserError:
+            return None
+
     def _total_frames(self) -> int:
         from app.sources import VideoFileSource
 
@@ -83,7 +95,8 @@ class ExportJob(QObject):
                     identity = IdentityService(models.gait, self.gallery, self.settings.identity_threshold)
                 except UserError as exc:
                     log.warning("export without identities: %s", exc)
-            recogniser = Recogniser(models.action, self.settings.recogniser_options(), identity=identity)
+            recogniser = Recogniser(models.action, self.settings.recogniser_options(), identity=identity,
+                                    actions=self._custom_actions(models.action))
         options = AnnotateOptions(pose=self.settings.pose_options(), recogniser=self.settings.recogniser_options(),
                                   write_json=self.write_json, progress=False, pose_only=recogniser is None)
         done, last = 0, 0.0

@@ -102,6 +102,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._restore_geometry()
         self.open_gallery()
+        from app.gui.teaching import ActionTeaching
+
+        self.teaching = ActionTeaching(self)  # custom actions: library, Actions dock, Teach dialog
         self._gallery_timer = QTimer(self)
         self._gallery_timer.timeout.connect(self._poll_gallery)
         self._gallery_timer.start(GALLERY_POLL_MS)
@@ -189,7 +192,7 @@ class MainWindow(QMainWindow):
             if shortcut is not None:
                 action.setShortcut(shortcut)
             file_menu.addAction(action)
-        tools = self.menuBar().addMenu("&Tools")
+        tools = self.tools_menu = self.menuBar().addMenu("&Tools")
         for text, slot in (("Settings…", self.open_settings_dialog), ("Enrol a person…", self.open_enrol_dialog)):
             action = QAction(text, self)
             action.triggered.connect(slot)
@@ -239,6 +242,7 @@ class MainWindow(QMainWindow):
         control = PlaybackControl(speed=self.controls.current_speed(), paused=paused)
         worker = PipelineWorker(spec, self.settings, self.models, self.gallery, self.tap, control, start,
                                 self.pose_factory, wait_for=tuple(s.worker.finished_event for s in self._retiring))
+        self.teaching.attach(worker)
         thread = QThread(self)
         thread.setObjectName(f"aclnet-session-{spec.kind}")
         worker.moveToThread(thread)
@@ -695,7 +699,9 @@ class MainWindow(QMainWindow):
         spec, settings = session.spec, self.settings
 
         def make_job(output: Path, write_json: bool) -> ExportJob:
-            return ExportJob(spec.path, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            job = ExportJob(spec.path, output, settings, self.models, self.gallery, self.pose_factory, write_json)
+            job.action_library = self.teaching.library  # custom actions are labelled in the export too
+            return job
 
         dialog = ExportDialog(spec.path, make_job, parent=self)
         self.export_dialog = dialog
@@ -720,8 +726,10 @@ class MainWindow(QMainWindow):
         if self.recorder is not None:
             self.stop_recording()
         self.tap.cancel()
+        self.teaching.close()
         if not self.stop_all():
             log.warning("some worker threads did not stop in time")
+        self.teaching.close_library()
         self.store.setValue("window/geometry", self.saveGeometry())
         save_settings(self.settings, self.store)
         for store in [*self._old_galleries, self.gallery]:

@@ -77,6 +77,8 @@ class PipelineWorker(QObject):
     `sender()` then returns a dangling pointer that crashes the process.
     """
 
+    action_library = None  # app.actions.library.ActionLibrary: custom actions (set by the window before start)
+    action_tap = None  # app.actions.tap.WindowTap: windows for teaching
     session_started = pyqtSignal(int, object)  # session id, SessionInfo
     frame_ready = pyqtSignal(int, object)  # session id, FrameView
     stats_ready = pyqtSignal(int, dict)  # session id, PipelineStats.snapshot()
@@ -185,9 +187,24 @@ class PipelineWorker(QObject):
                     self.tap.set_gait_runtime(models.gait)  # enrolment embeds every tracked frame
                 except UserError as exc:
                     messages.append(f"identities are off: {exc}")
-        recogniser = Recogniser(models.action, self.settings.recogniser_options(), identity=identity)
+        recogniser = Recogniser(models.action, self.settings.recogniser_options(), identity=identity,
+                                actions=self._custom_actions(models, messages))
         self.recogniser = recogniser
         return recogniser, identity is not None
+
+    def _custom_actions(self, models: LoadedModels, messages: list[str]):
+        """The action library's custom actions for this action model, feeding the teaching tap (or None)."""
+        if self.action_library is None:
+            return None
+        from app.actions.live import CustomActions
+
+        try:
+            custom = CustomActions(self.action_library, str(getattr(models.action.meta, "model_id", "") or ""))
+        except UserError as exc:
+            messages.append(f"custom actions are off: {exc}")
+            return None
+        custom.tap = self.action_tap
+        return custom
 
     def _window_options(self, recogniser):
         if recogniser is None or self.settings.window <= 0:
