@@ -200,10 +200,10 @@ def test_bad_bvh_is_a_one_line_error(tmp_path: Path):
         load_trial(bad)
 
 
-def test_shared_mocap_splits_are_subject_disjoint(shared_dir):
-    root = shared_dir / "data" / "mocap"
-    if not (root / "manifest.csv").is_file():
-        pytest.skip("../shared/data/mocap is absent")
+def test_shared_mocap_splits_are_subject_disjoint():
+    from tests.conftest import skip_without_shared
+
+    root = skip_without_shared("data/mocap/manifest.csv") / "data" / "mocap"
     data = _data(root, n_per_class=2, eval_segments_per_trial=1)
     data.fps = 12.5
     groups = {}

@@ -138,6 +138,7 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
         return load_mocap_gait_split(data, split)
     root = Path(data.path)
     opts = _options(data)
+    seed = int(_num(opts, "seed", 0, 0, 2**31))  # options are checked before the folder is read
     product = _is_product_set(root)
     trials = load_trials(str(root))
     label_map = dict(opts.get("label_map") or (PRODUCT_LABEL_MAP if product else {x: x for x in sorted({t.label for t in trials if t.label})}))
@@ -149,7 +150,6 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
     index = {c: i for i, c in enumerate(classes)}
     splits = dict(opts.get("splits") or (PRODUCT_SPLITS if product else {}))
     explicit = bool(opts.get("splits")) or product
-    seed = int(_num(opts, "seed", 0, 0, 2**31))
     exclude = set(opts.get("exclude", ()))
     rate = float(data.fps)
     if not np.isfinite(rate) or not 1.0 <= rate <= 120.0:
