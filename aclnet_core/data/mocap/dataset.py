@@ -177,9 +177,9 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
             where = "train"  # the only real waving: its two trials train; waving is tested on synthetic clips
         if where == split:
             chosen[cls].append(t)
-    eval_split = "test" if split in ("test", "negatives_test") else ("val" if split != "train" else "train")
+    cameras = {"train": "train", "test": "test", "negatives_test": "test"}.get(split, "val")
     rng = np.random.default_rng(np.random.SeedSequence([0x30CA9, seed, MOCAP_SPLITS.index(split)]))
-    bands = azimuth_bands(eval_split if split != "negatives" else "val")
+    bands = azimuth_bands(cameras)
     noise = bool(opts.get("noise", True))
     segment = max(round(_num(opts, "segment_s", 3.5, 0.5, 60.0) * rate), 2)
     seqs: list[SkeletonSequence] = []
