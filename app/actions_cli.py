@@ -10,10 +10,10 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 
 from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg
 from aclnet_core.errors import UserError
+from app.store_cli import StoreWords, add_management_parsers
 
 
 def _common() -> argparse.ArgumentParser:
@@ -48,31 +48,9 @@ def add_actions_parser(subparsers) -> None:
     a.add_argument("--backend", type=backend_name, default="auto", help="inference backend (default: auto)")
     a.set_defaults(func=run_add)
 
-    ls = sub.add_parser("list", parents=[common], help="list the custom actions")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=run_list)
-
-    r = sub.add_parser("rename", parents=[common], help="rename a custom action")
-    r.add_argument("old")
-    r.add_argument("new")
-    r.set_defaults(func=run_rename)
-
-    rm = sub.add_parser("remove", parents=[common], help="delete a custom action and its examples")
-    rm.add_argument("name")
-    rm.set_defaults(func=run_remove)
-
-    ex = sub.add_parser("export", parents=[common], help="write the library to a JSON file (mode 0600)")
-    ex.add_argument("file", type=Path)
-    ex.set_defaults(func=run_export)
-
-    im = sub.add_parser("import", parents=[common], help="add the actions of an exported JSON file")
-    im.add_argument("file", type=Path)
-    conflict = im.add_mutually_exclusive_group()
-    conflict.add_argument("--merge", action="store_const", dest="on_conflict", const="merge",
-                          help="an existing action gets the imported examples too")
-    conflict.add_argument("--replace", action="store_const", dest="on_conflict", const="replace",
-                          help="an existing action gets only the imported examples")
-    im.set_defaults(func=run_import, on_conflict="error")
+    add_management_parsers(sub, common, StoreWords("library", "a custom action", "the custom actions", "its examples", "actions", "an existing action", "examples"),
+                           {"list": run_list, "rename": run_rename, "remove": run_remove, "export": run_export,
+                            "import": run_import})
 
     ev = sub.add_parser("eval", parents=[common], help="leave-one-example-out accuracy and the open-set threshold",
                         description="Score each example against the library without it: the top-1 accuracy among "

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from aclnet_core.cli_types import backend_name, finite_float, int_range, source_arg
 from aclnet_core.errors import UserError
+from app.store_cli import StoreWords, add_management_parsers
 
 BIOMETRIC_NOTE = ("Gait templates are biometric data: the gallery file is private (mode 0600) and `remove` "
                   "erases a person's data from it.")
@@ -67,31 +67,9 @@ def add_gallery_parser(subparsers) -> None:
     _model_args(i)
     i.set_defaults(func=run_identify)
 
-    ls = sub.add_parser("list", parents=[common], help="list enrolled people")
-    ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=run_list)
-
-    r = sub.add_parser("rename", parents=[common], help="rename a person")
-    r.add_argument("old")
-    r.add_argument("new")
-    r.set_defaults(func=run_rename)
-
-    rm = sub.add_parser("remove", parents=[common], help="delete a person and all their templates")
-    rm.add_argument("name")
-    rm.set_defaults(func=run_remove)
-
-    ex = sub.add_parser("export", parents=[common], help="write the gallery to a JSON file (mode 0600)")
-    ex.add_argument("file", type=Path)
-    ex.set_defaults(func=run_export)
-
-    im = sub.add_parser("import", parents=[common], help="add the people of an exported JSON file")
-    im.add_argument("file", type=Path)
-    conflict = im.add_mutually_exclusive_group()
-    conflict.add_argument("--merge", action="store_const", dest="on_conflict", const="merge",
-                          help="a name already enrolled gets the imported templates too")
-    conflict.add_argument("--replace", action="store_const", dest="on_conflict", const="replace",
-                          help="a name already enrolled gets only the imported templates")
-    im.set_defaults(func=run_import, on_conflict="error")
+    add_management_parsers(sub, common, StoreWords("gallery", "a person", "enrolled people", "all their templates", "people", "a name already enrolled", "templates"),
+                           {"list": run_list, "rename": run_rename, "remove": run_remove, "export": run_export,
+                            "import": run_import})
 
 
 def _open(args: argparse.Namespace, create: bool = True):
