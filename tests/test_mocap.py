@@ -255,3 +255,18 @@ def test_gait_task_makes_real_walkers_classes(tiny_mocap: Path):
         load_mocap_split(_data(tiny_mocap, task="gait"), "train")
     with pytest.raises(UserError, match="no walking"):
         load_mocap_split(_data(tiny_mocap, task="gait", train_persons=["test:zz"]), "train")
+
+
+@pytest.mark.parametrize(("layout", "joints"), [("kinect20", 20), ("ntu25", 25), ("coco17", 17)])
+def test_mocap_renders_in_other_layouts_for_pretraining(tiny_mocap: Path, layout: str, joints: int):
+    from aclnet_core.train.config import DataConfig
+    from aclnet_core.train.data_setup import load_split
+
+    data = DataConfig(kind="mocap", path=str(tiny_mocap), layout=layout, fps=10.0,
+                      options={"n_per_class": 2, "segment_s": 2.0, "splits": {"val": ["test:c"], "test": ["test:d"]}})
+    seqs, names = load_split(data, "train")
+    assert names == ["stand", "walk"]
+    assert all(s.layout == layout and s.keypoint.shape == (1, 20, joints, 3) for s in seqs)
+    head, foot = (3, 15) if layout != "coco17" else (0, 15)  # y up for the Kinect layouts, down for COCO
+    dy = seqs[0].keypoint[0, 0, head, 1] - seqs[0].keypoint[0, 0, foot, 1]
+    assert (dy > 0.5) if layout != "coco17" else (dy < -0.5)
