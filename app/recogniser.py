@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from aclnet_core.errors import UserError
-from aclnet_core.eval.open_set import decide
+from aclnet_core.eval.open_set import decide, prepared
 from app.records import Prediction, Window
 from app.smoothing import SmoothingOptions, TrackLabelSmoothers
 from app.windows import WindowOptions
@@ -161,6 +161,7 @@ class Recogniser:
         self.options = options
         self.labels = list(self.meta.labels)
         self.cfg = self.meta.preprocess_config()
+        self._decision = prepared(getattr(self.meta, "extra", None))  # calibration and open-set gate, ready to use
         self.identity = identity
         self.actions = actions
         self._smoothers = TrackLabelSmoothers(options.smoothing)
@@ -189,7 +190,7 @@ class Recogniser:
         logits, embedding = self.runtime.infer(x)
         embeddings = np.asarray(embedding, dtype=np.float32)
         # calibrated probabilities times the open-set gate: a window unlike every class shows no confident label
-        probabilities = decide(np.asarray(logits, dtype=np.float64), embeddings, getattr(self.meta, "extra", None))
+        probabilities = decide(np.asarray(logits, dtype=np.float64), embeddings, self._decision)
         labels = self.labels
         if self.actions is not None:
             merged = self.actions.merge(self.labels, probabilities, embeddings, windows)

@@ -55,4 +55,17 @@ def test_other_class_is_never_shown_and_counts_against_the_window():
     assert shown[0].max() < 0.01  # mostly "other": nothing confident to show
     assert shown[1].max() > 0.99
     scores = open_set_scores(logits, None, 1.0, reject=[2])
-    assert scores["max_prob"][0] < 0.01 < 0.99 < scores["max_prob"][1]
+    assert scores["max_prob"][0] < 0.01 and scores["max_prob"][1] > 0.99
+
+
+def test_prepared_metadata_decides_the_same():
+    from aclnet_core.eval.open_set import prepared
+
+    rng = np.random.default_rng(1)
+    logits, emb = rng.normal(size=(5, 3)), rng.normal(size=(5, 4))
+    extra = {"open_set": {"temperature": 1.3, "method": "prototype", "threshold": 0.2, "width": 0.05,
+                          "prototypes": np.eye(3, 4).tolist(), "reject": [2]}}
+    ready = prepared(extra)
+    assert isinstance(ready["open_set"]["prototypes"], np.ndarray)
+    assert isinstance(extra["open_set"]["prototypes"], list)  # the model's metadata is left as it is
+    np.testing.assert_array_equal(decide(logits, emb, ready), decide(logits, emb, extra))

@@ -79,6 +79,16 @@ def decide(logits: np.ndarray, embeddings: np.ndarray | None, extra: dict[str, A
     return probs * gate[:, None]
 
 
+def prepared(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """``extra`` with the open-set prototypes as one float64 array, so ``decide`` does not convert the stored list
+    on every call (the recogniser prepares its model's metadata once)."""
+    extra = dict(extra or {})
+    cal = extra.get("open_set")
+    if cal and cal.get("prototypes") is not None:
+        extra["open_set"] = {**cal, "prototypes": np.asarray(cal["prototypes"], dtype=np.float64)}
+    return extra
+
+
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The T > 0 minimising the NLL of softmax(logits / T) on labelled held-out windows."""
     from scipy.optimize import minimize_scalar
