@@ -69,10 +69,11 @@ def test_train_writes_complete_checkpoints(tmp_path, data):
     assert not list((tmp_path / "run").glob("*.part*"))  # no temporary files left
 
 
-def test_resume_is_exact(tmp_path, data):
-    """Kill a run during epoch 2, resume from last.pt: the result equals an uninterrupted run."""
-    Trainer(load_config(None, tiny_config(tmp_path / "a", data)), progress=False).fit()
-    cfg = load_config(None, tiny_config(tmp_path / "b", data))
+@pytest.mark.parametrize("extra", [{}, {"optim.ema": 0.9, "optim.label_smoothing": 0.1}], ids=["plain", "ema"])
+def test_resume_is_exact(tmp_path, data, extra):
+    """Kill a run during epoch 2, resume from last.pt: the result equals an uninterrupted run (with EMA too)."""
+    Trainer(load_config(None, tiny_config(tmp_path / "a", data, **extra)), progress=False).fit()
+    cfg = load_config(None, tiny_config(tmp_path / "b", data, **extra))
     trainer = Trainer(cfg, progress=False)
     original = trainer.train_epoch
 
@@ -91,6 +92,44 @@ def test_resume_is_exact(tmp_path, data):
         assert torch.allclose(a["model"][key].float(), b["model"][key].float(), atol=1e-6), key
     for key in a["loss_state"]:
         assert torch.equal(a["loss_state"][key], b["loss_state"][key]), key
+    for key in a.get("train_model", {}):
+        assert torch.allclose(a["train_model"][key].float(), b["train_model"][key].float(), atol=1e-6), key
+
+
+def test_ema_ships_the_average_and_keeps_the_trained_weights(tmp_path, data):
+    """With optim.ema the checkpoint's model is the moving average (what eval and the app load), not the last step."""
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"optim.ema": 0.9, "optim.epochs": 1}))
+    trainer = Trainer(cfg, progress=False)
+    start = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    trainer.fit()
+    payload = load_checkpoint(tmp_path / "run" / "last.pt", full=True)
+    trained, shipped = payload["train_model"], payload["model"]
+    assert payload["ema"]["updates"] == trainer.iters_per_epoch
+    key = "fc.weight"
+    assert not torch.allclose(trained[key], shipped[key])                    # the average lags the trained weights
+    assert not torch.allclose(start[key], shipped[key])                      # but it moved from the start
+    from aclnet_core.model.metadata import weights_id
+    assert payload["meta"].model_id == weights_id(shipped)                   # the id names the shipped weights
+
+
+def test_weight_ema_follows_the_warm_up_formula():
+    from aclnet_core.train.ema import WeightEMA
+    model = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.constant_(model.weight, 0.0)
+    ema = WeightEMA(model, decay=0.99)
+    torch.nn.init.constant_(model.weight, 1.0)
+    ema.update(model)                                   # first decay = min(0.99, 1/10) = 0.1
+    assert ema.module.weight.item() == pytest.approx(0.9)
+    ema.update(model)                                   # then 2/11
+    assert ema.module.weight.item() == pytest.approx(0.9 * 2 / 11 + (1 - 2 / 11))
+    with pytest.raises(ValueError):
+        WeightEMA(model, decay=1.0)
+
+
+@pytest.mark.parametrize("key,value", [("optim.label_smoothing", "0.9"), ("optim.ema", "1.0"), ("optim.ema", "-0.1")])
+def test_regulariser_settings_out_of_range_are_user_errors(tmp_path, data, key, value):
+    with pytest.raises(UserError, match=key):
+        load_config(None, tiny_config(tmp_path, data, **{key: value}))
 
 
 def test_ce_only_has_no_loss_state(tmp_path, data):

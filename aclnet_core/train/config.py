@@ -46,6 +46,8 @@ class OptimConfig:
     weight_decay: float = 5e-4
     warmup_epochs: float = 0.0
     min_lr: float = 0.0
+    label_smoothing: float = 0.0     # cross-entropy target smoothing (0 = off; 0.1 helps small sets)
+    ema: float = 0.0                 # decay of an exponential moving average of the weights (0 = off, e.g. 0.998)
 
 
 @dataclass

@@ -21,6 +21,8 @@ RULES: dict[str, tuple[str, float | None, float | None, bool]] = {
     "optim.weight_decay": ("float", 0.0, 1.0, False),
     "optim.warmup_epochs": ("float", 0.0, 100_000, False),
     "optim.min_lr": ("float", 0.0, 10.0, False),
+    "optim.label_smoothing": ("float", 0.0, 0.5, False),
+    "optim.ema": ("float", 0.0, 0.99999, False),
     "preprocess.window": ("int", 1, MAX_WINDOW, False),
     "preprocess.num_person": ("int", 1, 16, False),
     "data.fps": ("float", 0.0, 10_000.0, True),

@@ -29,6 +29,7 @@ from aclnet_core.skeleton.layouts import get_layout
 from aclnet_core.train import data_setup
 from aclnet_core.train.config import TrainConfig, config_from_dict
 from aclnet_core.train.distributed import DistInfo, cleanup, init_distributed
+from aclnet_core.train.ema import WeightEMA
 from aclnet_core.train.metrics_log import MetricsLogger
 from aclnet_core.train.schedule import warmup_cosine
 from aclnet_core.train.state import restore_rng, rng_state, seed_everything
@@ -117,6 +118,7 @@ class Trainer:
             loaded, init_meta = init_from_checkpoint(self.model, cfg.init_from)
             if self.dist.is_main:
                 print(f"initialised {loaded} of {len(self.model.state_dict())} tensors from {cfg.init_from}")
+        self.ema = WeightEMA(self.model, cfg.optim.ema) if cfg.optim.ema > 0 else None
         self.acl = _build_acl(cfg, num_classes, self.model.topology_dim)
         if self.acl is not None:
             self.acl.to(self.device)
@@ -150,7 +152,11 @@ class Trainer:
 
     # ----------------------------------------------------------------------------------------------- state
     def _restore(self, payload: dict[str, Any]) -> None:
-        self.model.load_state_dict(payload["model"])
+        if self.ema is not None:          # "model" holds the average, "train_model" the trained weights
+            self.model.load_state_dict(payload["train_model"])
+            self.ema.load_state_dict({**payload["ema"], "model": payload["model"]})
+        else:
+            self.model.load_state_dict(payload["model"])
         if self.acl is not None and payload.get("loss_state") is not None:
             self.acl.load_state_dict(payload["loss_state"])
         self.optimizer.load_state_dict(payload["optimizer"])
@@ -161,10 +167,19 @@ class Trainer:
         self.start_epoch = int(payload["epoch"]) + 1
         self.best_top1, self.best_epoch = payload["best"]
 
+    @property
+    def eval_model(self) -> ACLNet:
+        """The weights that are validated and shipped: the moving average when EMA is on."""
+        return self.ema.module if self.ema is not None else self.model
+
     def _payload(self, epoch: int) -> dict[str, Any]:
-        state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        state = {k: v.detach().cpu() for k, v in self.eval_model.state_dict().items()}
         self.meta.model_id = weights_id(state)
-        return {"meta": self.meta.to_dict(), "model": state, "config": self.cfg.to_dict(),
+        extra: dict[str, Any] = {}
+        if self.ema is not None:
+            extra["train_model"] = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+            extra["ema"] = {"decay": self.ema.decay, "updates": self.ema.updates}
+        return {"meta": self.meta.to_dict(), "model": state, "config": self.cfg.to_dict(), **extra,
                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                 "scaler": self.scaler.state_dict(), "loss_state": self.acl.state_dict() if self.acl is not None else None,
                 "rng": rng_state(), "epoch": epoch, "best": (self.best_top1, self.best_epoch)}
@@ -200,7 +215,7 @@ class Trainer:
             x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
             with self._autocast():
                 out = self.ddp_model(x)
-                ce = F.cross_entropy(out.logits.float(), y)
+                ce = F.cross_entropy(out.logits.float(), y, label_smoothing=self.cfg.optim.label_smoothing)
             loss = ce
             inter = intra = torch.zeros((), device=self.device)
             if self.acl is not None:
@@ -216,6 +231,8 @@ class Trainer:
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()
+            if self.ema is not None:
+                self.ema.update(self.model)
             b = y.shape[0]
             totals["n"] += b
             totals["loss"] += loss.item() * b
@@ -232,7 +249,8 @@ class Trainer:
     @torch.no_grad()
     def validate(self) -> float:
         """Top-1 on the validation split, clip probabilities averaged (no loss state is touched)."""
-        self.model.eval()
+        model = self.eval_model
+        model.eval()
         loader = DataLoader(self.val_set, batch_size=max(1, self.cfg.optim.batch_size * 2), shuffle=False,
                             num_workers=self.cfg.workers)
         correct, total = 0, 0
@@ -241,11 +259,11 @@ class Trainer:
             if x.dim() == 6:                                   # (B, clips, M, T, V, C)
                 b, k = x.shape[:2]
                 with self._autocast():
-                    logits = self.model(x.flatten(0, 1)).logits.float()
+                    logits = model(x.flatten(0, 1)).logits.float()
                 prob = logits.softmax(-1).reshape(b, k, -1).mean(1)
             else:
                 with self._autocast():
-                    prob = self.model(x).logits.float().softmax(-1)
+                    prob = model(x).logits.float().softmax(-1)
             correct += (prob.argmax(1).cpu() == y).sum().item()
             total += y.shape[0]
         return correct / max(total, 1)
