@@ -243,7 +243,8 @@ class Pipeline:
                     self.stats.record("pose", (time.perf_counter() - t0) * 1000.0)
                 t1 = time.perf_counter()
                 update = self._tracker.update(pose.skeletons, frame.timestamp, frame.size, confirm=frame.still)
-                windows = self._windows.update(frame.timestamp, frame.index, update.tracked, update.ended)
+                windows = self._windows.update(frame.timestamp, frame.index, update.tracked, update.ended,
+                                               frame.size)
                 self.stats.record("track", (time.perf_counter() - t1) * 1000.0)
                 if not self._put(self._q2, _Work(frame, update.tracked, windows, update.ended, pose.rejected)):
                     return

@@ -49,11 +49,15 @@ class IdentityProvider(Protocol):
 
 
 def clip_for_model(keypoint: np.ndarray, score: np.ndarray | None, cfg: Any,
-                   source_layout: str = SOURCE_LAYOUT) -> np.ndarray:
+                   source_layout: str = SOURCE_LAYOUT, root: np.ndarray | None = None) -> np.ndarray:
     """One person's (T, V, C) landmarks in `source_layout` → the model's (M, T, V', C') input, exactly as training
     prepares a clip: converted to the model's layout (cfg.layout), then `prepare_clip`. Shared by the action
-    recogniser and the gait identity service."""
+    recogniser and the gait identity service. A model trained with ``root_motion`` also gets the window's travel
+    (``Window.root``: (T, 3) metres; without it the person is seen as if on the spot)."""
     from aclnet_core.data.preprocess import prepare_clip
+
+    if getattr(cfg, "root_motion", False) and root is not None:
+        keypoint = np.asarray(keypoint) + np.asarray(root, dtype=np.float32)[:, None, : keypoint.shape[-1]]
 
     if cfg.layout != source_layout:
         from aclnet_core.skeleton.convert import convert, convert_score
@@ -178,7 +182,7 @@ class Recogniser:
     def model_input(self, windows: list[Window], cfg: Any, in_channels: int) -> np.ndarray:
         """(N, M, T, V, C') float32: each window converted to the model's layout and run through prepare_clip."""
         coords = in_channels - int(cfg.use_score)
-        clips = [clip_for_model(w.keypoint[..., :coords], w.score, cfg) for w in windows]
+        clips = [clip_for_model(w.keypoint[..., :coords], w.score, cfg, root=w.root) for w in windows]
         return np.ascontiguousarray(np.stack(clips), dtype=np.float32)
 
     def predict(self, windows: list[Window], frame_index: int = -1, timestamp: float = 0.0) -> dict[int, Prediction]:

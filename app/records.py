@@ -94,6 +94,7 @@ class Window:
     end_time: float
     end_frame: int
     fill: float = 1.0  # fraction of the window's time covered by detections (the rest is interpolated)
+    root: np.ndarray | None = None  # (T, 3) travel in metres seen in the image (None: frame size unknown)
 
 
 @dataclass

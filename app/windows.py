@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aclnet_core.skeleton.root_motion import frame_scale, root_track
 from app.records import Skeleton, TrackedSkeleton, Window
 
 
@@ -52,12 +53,16 @@ class TrackWindowBuffer:
         self._frames: deque[int] = deque()
         self._world: deque[np.ndarray] = deque()
         self._visibility: deque[np.ndarray] = deque()
+        self._hip_px: deque[np.ndarray] = deque()   # (2,) hip centre in pixels, NaN when the frame size is unknown
+        self._scale: deque[float] = deque()         # metres per pixel at the person (skeleton.root_motion)
+        self._width = float("nan")                  # frame width in pixels (the assumed focal length scales with it)
         self._last_window_end: float | None = None
 
     def __len__(self) -> int:
         return len(self._times)
 
-    def push(self, timestamp: float, frame_index: int, skeleton: Skeleton) -> None:
+    def push(self, timestamp: float, frame_index: int, skeleton: Skeleton,
+             frame_size: tuple[int, int] | None = None) -> None:
         opts = self.options
         if self._times and timestamp <= self._times[-1]:
             return  # out of order or repeated: ignore
@@ -67,13 +72,23 @@ class TrackWindowBuffer:
         self._frames.append(int(frame_index))
         self._world.append(np.asarray(skeleton.world, dtype=np.float64))
         self._visibility.append(np.asarray(skeleton.visibility, dtype=np.float64))
+        hip, scale = np.full(2, np.nan), float("nan")
+        if frame_size is not None and min(frame_size) > 0 and skeleton.layout == "mediapipe33":
+            pixels = skeleton.pixels(frame_size)
+            hip, scale = pixels[[23, 24]].mean(axis=0), frame_scale(pixels, skeleton.world)
+            self._width = float(frame_size[0])
+        self._hip_px.append(hip)
+        self._scale.append(scale)
         horizon = timestamp - opts.span_s - 2.0 / opts.sample_fps - opts.max_gap_s
         while len(self._times) > 2 and self._times[1] < horizon:
-            for store in (self._times, self._frames, self._world, self._visibility):
+            for store in self._stores():
                 store.popleft()
 
+    def _stores(self) -> tuple[deque, ...]:
+        return (self._times, self._frames, self._world, self._visibility, self._hip_px, self._scale)
+
     def clear(self) -> None:
-        for store in (self._times, self._frames, self._world, self._visibility):
+        for store in self._stores():
             store.clear()
         self._last_window_end = None
 
@@ -98,6 +113,7 @@ class TrackWindowBuffer:
         targets = end - (opts.length - 1 - np.arange(opts.length)) / opts.sample_fps
         world = resample_track(times, np.stack(self._world), targets)
         visibility = resample_track(times, np.stack(self._visibility), targets)
+        root = self._root(times, targets)
         start = targets[0]
         self._last_window_end = end
         covered = min(1.0, max(0.0, (end - max(start, times[0])) / max(opts.span_s, 1e-9)))
@@ -115,7 +131,18 @@ class TrackWindowBuffer:
             end_time=float(end),
             end_frame=self._frames[-1],
             fill=float(covered),
+            root=root,
         )
+
+    def _root(self, times: np.ndarray, targets: np.ndarray) -> np.ndarray | None:
+        """(T, 3) travel over the window from the image (as training renders estimate it), or None."""
+        hips, scales = np.stack(self._hip_px), np.fromiter(self._scale, dtype=np.float64)
+        ok = np.isfinite(scales) & np.isfinite(hips).all(axis=1)
+        if ok.sum() < 2:
+            return None
+        hip_t = resample_track(times[ok], hips[ok], targets)
+        scale_t = resample_track(times[ok], scales[ok, None], targets)[:, 0]
+        return root_track(hip_t, scale_t, self._width).astype(np.float32)
 
 
 class WindowManager:
@@ -125,7 +152,9 @@ class WindowManager:
         self.options = options
         self._buffers: dict[int, TrackWindowBuffer] = {}
 
-    def update(self, timestamp: float, frame_index: int, tracked: list[TrackedSkeleton], ended: list[int] = ()) -> list[Window]:
+    def update(self, timestamp: float, frame_index: int, tracked: list[TrackedSkeleton], ended: list[int] = (),
+               frame_size: tuple[int, int] | None = None) -> list[Window]:
+        """frame_size (w, h) in pixels lets the windows carry the travel seen in the image (Window.root)."""
         for track_id in ended:
             self._buffers.pop(track_id, None)
         ready: list[Window] = []
@@ -133,7 +162,7 @@ class WindowManager:
             buffer = self._buffers.get(item.track_id)
             if buffer is None:
                 buffer = self._buffers[item.track_id] = TrackWindowBuffer(item.track_id, self.options)
-            buffer.push(timestamp, frame_index, item.skeleton)
+            buffer.push(timestamp, frame_index, item.skeleton, frame_size)
             if buffer.ready():
                 ready.append(buffer.take())
         return ready

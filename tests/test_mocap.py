@@ -270,3 +270,49 @@ def test_mocap_renders_in_other_layouts_for_pretraining(tiny_mocap: Path, layout
     head, foot = (3, 15) if layout != "coco17" else (0, 15)  # y up for the Kinect layouts, down for COCO
     dy = seqs[0].keypoint[0, 0, head, 1] - seqs[0].keypoint[0, 0, foot, 1]
     assert (dy > 0.5) if layout != "coco17" else (dy < -0.5)
+
+
+def _walking_scene(frames: int = 60) -> np.ndarray:
+    """A MediaPipe-33 scene whose legs and arms swing (a stride of 0.6 m) while the hips move along +z."""
+    joints, names = standing(frames, step=0.03)
+    scene = mediapipe33_scene(joints, names)
+    phase = np.sin(np.linspace(0, 4 * np.pi, frames))
+    for side, sign in (((25, 27, 29, 31), 1.0), ((26, 28, 30, 32), -1.0), ((15, 17, 19, 21), -0.5), ((16, 18, 20, 22), 0.5)):
+        for depth, j in enumerate(side):
+            scene[:, j, 2] += sign * 0.3 * phase * (0.5 if depth == 0 else 1.0)
+    return scene
+
+
+def test_shorten_stride_scales_the_swing_and_keeps_bone_lengths():
+    from aclnet_core.data.mocap.stride import shorten_stride
+
+    scene = _walking_scene()
+    short = shorten_stride(scene, 0.5)
+    swing = lambda s: np.ptp((s[:, 27] - s[:, 28])[:, 2])  # noqa: E731
+    assert swing(short) == pytest.approx(0.5 * swing(scene), rel=0.15)
+    for a, b in ((23, 25), (25, 27), (11, 13), (13, 15)):
+        bone = lambda s: np.linalg.norm(s[:, a] - s[:, b], axis=-1)  # noqa: E731
+        np.testing.assert_allclose(bone(short), bone(scene), rtol=1e-6)
+    hips = lambda s: 0.5 * (s[:, 23] + s[:, 24])  # noqa: E731
+    assert np.ptp(hips(short)[:, 2]) == pytest.approx(0.5 * np.ptp(hips(scene)[:, 2]), rel=1e-6)
+    np.testing.assert_allclose(shorten_stride(scene, 1.0), scene)
+    with pytest.raises(ValueError):
+        shorten_stride(scene, 0.0)
+
+
+def test_short_stride_option_is_checked_and_applies_to_its_class(tiny_mocap: Path, monkeypatch):
+    import aclnet_core.data.mocap.dataset as mocap_dataset
+
+    calls = []
+    real = mocap_dataset.shorten_stride
+    monkeypatch.setattr(mocap_dataset, "shorten_stride", lambda scene, f: calls.append(f) or real(scene, f))
+    opts = {"splits": {"val": ["test:c"], "test": ["test:d"]}, "n_per_class": 3, "segment_s": 2.0, "noise": False}
+    load_mocap_split(_data(tiny_mocap, **opts), "train")
+    assert calls == []
+    load_mocap_split(_data(tiny_mocap, **opts, short_stride={"walk": [0.5, 0.5]}), "train")
+    assert calls == [0.5, 0.5, 0.5]                                     # the 3 walk segments, not the 3 stand ones
+    load_mocap_split(_data(tiny_mocap, **opts, short_stride={"walk": [0.5, 0.5]}), "val")
+    assert len(calls) == 3                                              # evaluation splits stay as recorded
+    for bad in ({"walk": [0.0, 1.0]}, {"walk": [0.9, 0.5]}, {"walk": "x"}, [0.5, 1.0]):
+        with pytest.raises(UserError, match="short_stride"):
+            load_mocap_split(_data(tiny_mocap, **opts, short_stride=bad), "train")

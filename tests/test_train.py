@@ -216,3 +216,9 @@ def test_init_from_a_checkpoint_copies_the_encoder_and_renews_a_different_head(t
     assert torch.equal(other.state_dict()["data_bn.weight"], weights["data_bn.weight"])
     with pytest.raises(UserError, match="cannot initialise"):
         init_from_checkpoint(ACLNet(3, 25, 3, "lite"), source)             # another joint count
+
+
+def test_root_motion_needs_data_with_image_landmarks(tmp_path, data):
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"preprocess.root_motion": "true"}))
+    with pytest.raises(UserError, match="root_motion"):
+        Trainer(cfg, progress=False)

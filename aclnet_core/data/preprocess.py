@@ -31,6 +31,7 @@ class PreprocessConfig:
     align: bool = False  # rotate so hips lie on the x axis (view alignment)
     use_score: bool = False  # append score as an extra channel
     sampling: str = "uniform"  # uniform: resample the whole sequence; consecutive: window frames at the data's rate
+    root_motion: bool = False  # keypoints carry the travel estimated from the image (skeleton.root_motion); the app adds it
 
     def __post_init__(self) -> None:
         get_layout(self.layout)

@@ -34,6 +34,7 @@ class PreprocessSection:
     align: bool = False
     sampling: str = "uniform"        # uniform (PYSKL: the whole sequence resampled) | consecutive (see data.sampling)
     use_score: bool = False          # append the keypoint confidence as an extra input channel
+    root_motion: bool = False        # world landmarks plus the travel seen in the image (mocap renders; the app)
 
 
 @dataclass

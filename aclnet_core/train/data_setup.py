@@ -35,6 +35,17 @@ def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], li
     return seqs, list(names)
 
 
+def apply_root_motion(cfg: TrainConfig) -> None:
+    """``preprocess.root_motion`` needs image landmarks to estimate travel from: mocap renders have them (the
+    data option is switched on here, so the stored config reproduces the splits); other sources do not."""
+    if not cfg.preprocess.root_motion:
+        return
+    if cfg.data.kind != "mocap":
+        raise UserError(f"preprocess.root_motion needs data that carries image landmarks (data.kind: mocap), "
+                        f"not {cfg.data.kind!r}")
+    cfg.data.options = {**(cfg.data.options or {}), "root_motion": True}
+
+
 def check_finite(seqs: list[SkeletonSequence], source: str) -> None:
     """Training on NaN or infinite coordinates would silently learn from garbage: refuse, naming the sequence."""
     import numpy as np

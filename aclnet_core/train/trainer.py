@@ -93,6 +93,7 @@ class Trainer:
         self.run_dir = cfg.run_dir
 
         self.layout = get_layout(cfg.data.layout) if cfg.data.layout else None
+        data_setup.apply_root_motion(cfg)
         train_seqs, self.labels = data_setup.load_split(cfg.data, cfg.data.train_split)
         val_seqs, _ = data_setup.load_split(cfg.data, cfg.data.val_split)
         self.preprocess = data_setup.preprocess_config(cfg)

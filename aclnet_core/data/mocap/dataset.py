@@ -17,7 +17,10 @@ user's folder of ``.npz``/``.bvh`` files). Options (``data.options``):
 - ``n_per_class`` (train segments per class, default 160), ``eval_segments_per_trial`` (default 4),
   ``eval_views`` (cameras per evaluation segment, default 1),
   ``segment_s`` (default 3.5), ``speed`` ([lo, hi] playback speed for training, default [0.8, 1.25]), ``seed``,
-  ``noise`` (default true).
+  ``noise`` (default true), ``short_stride`` (``{class: [lo, hi]}``: training segments of these classes get their
+  limb swing and stride scaled by a factor drawn from [lo, hi], ``stride.shorten_stride``: casual walking from
+  brisk mocap walks; default none), ``root_motion`` (add the travel estimated from the rendered image,
+  ``skeleton.root_motion``, to the world landmarks; set by ``preprocess.root_motion``).
 Every split renders through its own cameras (disjoint azimuth bands, ``render.azimuth_bands``) and seeds, so the
 test split is held-out people seen through unseen cameras. Split ``negatives`` renders the out-of-set pool
 (real motion of other actions, labels -1) of the validation people for open-set calibration; ``negatives_test``
@@ -35,16 +38,19 @@ from typing import Any
 import numpy as np
 
 from aclnet_core.data.mocap.render import azimuth_bands, render_segment, resample_time
+from aclnet_core.data.mocap.stride import shorten_stride
 from aclnet_core.data.mocap.to_mediapipe import mediapipe33_scene
 from aclnet_core.data.mocap.trials import MocapTrial, find_trials, load_trial
 from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
+from aclnet_core.skeleton.root_motion import with_root
 
 __all__ = ["MOCAP_SPLITS", "PRODUCT_LABEL_MAP", "PRODUCT_SPLITS", "load_mocap_split", "load_trials"]
 
 MOCAP_SPLITS = ("train", "val", "test", "negatives", "negatives_test")
 OPTION_KEYS = {"label_map", "classes", "synthetic_classes", "splits", "exclude", "negatives", "n_per_class",
-               "eval_segments_per_trial", "segment_s", "speed", "seed", "noise", "synthetic_per_class", "eval_views", "other_class"}
+               "eval_segments_per_trial", "segment_s", "speed", "seed", "noise", "synthetic_per_class", "eval_views", "other_class",
+               "short_stride", "root_motion"}
 
 # The shared mocap set (../shared/data/mocap) -> the shipped action classes.
 PRODUCT_LABEL_MAP: dict[str, str] = {
@@ -181,22 +187,25 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
     rng = np.random.default_rng(np.random.SeedSequence([0x30CA9, seed, MOCAP_SPLITS.index(split)]))
     bands = azimuth_bands(cameras)
     noise = bool(opts.get("noise", True))
+    root = bool(opts.get("root_motion", False))
     segment = max(round(_num(opts, "segment_s", 3.5, 0.5, 60.0) * rate), 2)
     seqs: list[SkeletonSequence] = []
     if split == "train":
         n = int(_num(opts, "n_per_class", 160, 1, 100_000))
         speed = opts.get("speed", [0.8, 1.25])
+        strides = _stride_ranges(opts.get("short_stride") or {})
         for cls, pool in sorted(chosen.items()):
-            seqs += _train_segments(pool, index[cls], cls, n, segment, rate, speed, bands, noise, rng)
+            seqs += _train_segments(pool, index[cls], cls, n, segment, rate, speed, bands, noise, rng,
+                                    strides.get(cls), root)
     else:
         per_trial = int(_num(opts, "eval_segments_per_trial", 4, 1, 1000))
         views = int(_num(opts, "eval_views", 1, 1, 100))
         for cls, pool in sorted(chosen.items()):
             label = -1 if cls == "?" else index[cls]
             for t in pool:
-                seqs += _eval_segments(t, label, per_trial, segment, rate, bands, noise, rng, views)
+                seqs += _eval_segments(t, label, per_trial, segment, rate, bands, noise, rng, views, root)
     if synthetic and base != "negatives":
-        seqs += _synthetic_segments(synthetic, index, split, opts, rate, segment, seed)
+        seqs += _synthetic_segments(synthetic, index, split, opts, rate, segment, seed, root)
     if not seqs:
         raise UserError(f"mocap split {split!r} of {root} holds no trials of the classes {', '.join(classes)}")
     return seqs, classes
@@ -227,14 +236,36 @@ def _window(trial: MocapTrial, start_s: float, count: int, rate: float, speed: f
     return np.concatenate([np.repeat(body[:1], before, 0), body, np.repeat(body[-1:], pad - before, 0)])
 
 
+def _rendered(r, label: int, name: str, root: bool) -> SkeletonSequence:
+    world = r.world + r.root[:, None] if root else r.world
+    return _sequence(world.astype(np.float32), r.visibility, label, name)
+
+
 def _sequence(world: np.ndarray, visibility: np.ndarray, label: int, name: str) -> SkeletonSequence:
     return SkeletonSequence(keypoint=world[None], label=label, layout="mediapipe33", name=name, score=visibility[None])
 
 
+def _stride_ranges(value: Any) -> dict[str, tuple[float, float]]:
+    """The ``short_stride`` option checked: {class: (lo, hi)} with 0 < lo <= hi <= 1."""
+    if not isinstance(value, dict):
+        raise UserError(f"mocap option short_stride must map class names to [lo, hi], got {value!r}")
+    out = {}
+    for cls, rng_ in value.items():
+        try:
+            lo, hi = (float(x) for x in rng_)
+        except (TypeError, ValueError):
+            raise UserError(f"mocap option short_stride.{cls} must be [lo, hi], got {rng_!r}") from None
+        if not 0.0 < lo <= hi <= 1.0:
+            raise UserError(f"mocap option short_stride.{cls} must satisfy 0 < lo <= hi <= 1, got {rng_!r}")
+        out[str(cls)] = (lo, hi)
+    return out
+
+
 def _train_segments(pool: list[MocapTrial], label: int, cls: str, n: int, segment: int, rate: float, speed,
-                    bands, noise: bool, rng: np.random.Generator) -> list[SkeletonSequence]:
+                    bands, noise: bool, rng: np.random.Generator, stride: tuple[float, float] | None = None,
+                    root: bool = False) -> list[SkeletonSequence]:
     """``n`` segments of a class: trials drawn in proportion to the square root of their length, random starts,
-    playback speeds and cameras."""
+    playback speeds, cameras and (``stride``) stride lengths."""
     weights = np.sqrt([t.seconds for t in pool])
     weights /= weights.sum()
     out = []
@@ -243,13 +274,16 @@ def _train_segments(pool: list[MocapTrial], label: int, cls: str, n: int, segmen
         s = float(rng.uniform(*speed))
         span = segment * s / rate
         start = float(rng.uniform(0.0, max(t.seconds - span, 0.0)))
-        rendered = render_segment(_window(t, start, segment, rate, s, rng), rng, bands, noise)
-        out.append(_sequence(rendered.world, rendered.visibility, label, f"train_{cls}_{i:05d}_{t.name}"))
+        scene = _window(t, start, segment, rate, s, rng)
+        if stride is not None:
+            scene = shorten_stride(scene, float(rng.uniform(*stride)))
+        rendered = render_segment(scene, rng, bands, noise)
+        out.append(_rendered(rendered, label, f"train_{cls}_{i:05d}_{t.name}", root))
     return out
 
 
 def _eval_segments(t: MocapTrial, label: int, per_trial: int, segment: int, rate: float, bands, noise: bool,
-                   rng: np.random.Generator, views: int = 1) -> list[SkeletonSequence]:
+                   rng: np.random.Generator, views: int = 1, root: bool = False) -> list[SkeletonSequence]:
     """Up to ``per_trial`` segments spread evenly over the trial, each through ``views`` cameras of its own."""
     span = segment / rate
     free = max(t.seconds - span, 0.0)
@@ -260,12 +294,12 @@ def _eval_segments(t: MocapTrial, label: int, per_trial: int, segment: int, rate
         scene = _window(t, start, segment, rate, 1.0, None)
         for v in range(views):
             rendered = render_segment(scene, rng, bands, noise)
-            out.append(_sequence(rendered.world, rendered.visibility, label, f"{t.group}/{t.name}/{k}/{v}"))
+            out.append(_rendered(rendered, label, f"{t.group}/{t.name}/{k}/{v}", root))
     return out
 
 
 def _synthetic_segments(synthetic: dict[str, list[str]], index: dict[str, int], split: str, opts: dict,
-                        rate: float, segment: int, seed: int) -> list[SkeletonSequence]:
+                        rate: float, segment: int, seed: int, root: bool = False) -> list[SkeletonSequence]:
     """Synthetic-generator clips for classes without real motion, resampled to the render rate."""
     from aclnet_core.data import synthetic as gen
 
@@ -282,6 +316,9 @@ def _synthetic_segments(synthetic: dict[str, list[str]], index: dict[str, int], 
         samples = _synthetic_samples(tuple(actions), per, syn_split, seed)
         for i, s in enumerate(samples):
             world, vis = _synthetic_world(s)
+            if root:
+                size = np.asarray(s.meta["camera"]["image_size"], dtype=np.float64)
+                world = with_root(world, s.image[..., :2] * size, float(size[0]), s.detected)
             count = max(segment, round(s.num_frames / s.fps * rate))
             w = resample_time(world, s.fps, rate, 0.0, count)
             v = resample_time(vis[..., None], s.fps, rate, 0.0, count)[..., 0]
