@@ -1,0 +1,234 @@
+"""A CPU inference form of a trained ACLNet: the same function with fewer, larger and cheaper operations.
+
+`fuse_for_inference(model)` builds it (eval-mode statistics; nothing is trained through it). What changes against
+the training form (tests/test_fast_inference.py checks the outputs at 1e-5):
+  - every BatchNorm that follows a linear op is folded into it; data BN becomes one multiply-add;
+  - 1×1 convolutions are matrix products (torch's batch-1, one-thread conv path, `_slow_conv2d_forward`, is
+    avoided), and 1×1 convolutions that read the same tensor are merged into one product: DG-GCN pre + down +
+    the block's residual conv; conv1 + conv2 on the time-averaged input; the six DG-TCN branch stems;
+  - the block residual and the biases ride in the products (`addmm`/`baddbmm`), ReLUs run in place;
+  - the DG-TCN max-pool is two `maximum`s over zero-padded shifts (exact: its input is a ReLU output, ≥ 0);
+  - the virtual global joint is added back with one `addcmul`.
+The graph aggregation stays a batched matmul (one V×V matrix per channel). `conv_ops=True` writes the products as
+1×1 `Conv`s instead, the form ONNX Runtime runs fastest (used by the ONNX export).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aclnet_core.model.encoder import ACLNet, DGBlock
+from aclnet_core.model.graph_conv import DGGraphConv
+from aclnet_core.model.temporal_conv import MultiScaleTemporalConv
+
+
+def _bn_affine(bn: nn.BatchNorm1d | nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """(scale, shift) with bn(x) = x * scale + shift per channel (running statistics)."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    return scale, bn.bias - bn.running_mean * scale
+
+
+def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(weight (Cout, Cin[, kt]), bias (Cout)) of conv followed by bn; a 1×1 kernel becomes a matrix."""
+    weight = conv.weight.detach().double()
+    bias = conv.bias.detach().double() if conv.bias is not None else weight.new_zeros(weight.shape[0])
+    if bn is not None:
+        scale, shift = (t.detach().double() for t in _bn_affine(bn))
+        weight = weight * scale.reshape(-1, *([1] * (weight.dim() - 1)))
+        bias = bias * scale + shift
+    if weight.shape[2:] == (1, 1):
+        weight = weight[:, :, 0, 0]
+    return weight.float().contiguous(), bias.float().contiguous()
+
+
+class _Linear1x1(nn.Module):
+    """A 1×1 convolution over (N, C, T, V) as a matrix product; `conv_ops` switches to F.conv2d (for export)."""
+
+    conv_ops: bool = False
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("weight", weight)
+        self.register_buffer("bias", bias)
+        self.register_buffer("bias_col", bias[:, None].contiguous())
+        self.register_buffer("weight4", weight[:, :, None, None].contiguous())
+
+    def forward(self, x: torch.Tensor, add: torch.Tensor | None = None) -> torch.Tensor:
+        """weight @ x + bias (+ add, a tensor shaped like the output)."""
+        n, c, t, v = x.shape
+        if self.conv_ops:
+            y = F.conv2d(x, self.weight4, self.bias)
+            return y if add is None else y + add
+        x3 = x.reshape(n, c, t * v)
+        if add is None:
+            if n == 1:
+                return torch.addmm(self.bias_col, self.weight, x3[0]).reshape(1, -1, t, v)
+            return torch.matmul(self.weight, x3).add_(self.bias_col).reshape(n, -1, t, v)
+        a3 = add.reshape(n, -1, t * v)
+        if n == 1:
+            return torch.addmm(a3[0], self.weight, x3[0]).add_(self.bias_col).reshape(1, -1, t, v)
+        return torch.baddbmm(a3, self.weight.expand(n, -1, -1), x3).add_(self.bias_col).reshape(n, -1, t, v)
+
+
+class FastGCN(nn.Module):
+    """DG-GCN with folded BN, merged pre/down(/block residual) product and conv1/conv2 after the time mean."""
+
+    def __init__(self, g: DGGraphConv, block_residual: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+        super().__init__()
+        self.k, self.mid = g.num_subsets, g.mid
+        self.cout = g.num_subsets * g.mid
+        weights, biases = [_fold(g.pre[0], g.pre[1])], []
+        biases.append(weights[0][1])
+        self.has_down = isinstance(g.down, nn.Sequential)
+        if self.has_down:
+            wd, bd = _fold(g.down[0], g.down[1])
+            weights.append((wd, bd))
+        if block_residual is not None:
+            weights.append(block_residual)
+        self.first = _Linear1x1(torch.cat([w for w, _ in weights]), torch.cat([b for _, b in weights]))
+        w1, b1 = _fold(g.conv1)
+        w2, b2 = _fold(g.conv2)
+        self.register_buffer("w12", torch.cat([w1, w2]))
+        self.register_buffer("b12", torch.cat([b1, b2])[:, None].contiguous())
+        self.register_buffer("A", g.A.detach().clone())
+        self.alpha = float(g.alpha.detach().reshape(-1)[0])
+        self.beta = float(g.beta.detach().reshape(-1)[0])
+        self.post = _Linear1x1(*_fold(g.post, g.bn))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(block GCN output (N, C, T, V), the block residual conv's output or None)."""
+        n, _, t, v = x.shape
+        k, mid, c = self.k, self.mid, self.cout
+        pooled = x.mean(dim=2)                                                   # (N, Cin, V)
+        pp = torch.matmul(self.w12, pooled) + self.b12                           # (N, 2C, V)
+        phi = pp[:, :c].reshape(n, k, mid, v)
+        psi = pp[:, c:].reshape(n, k, mid, v)
+        shared = torch.softmax(torch.matmul(phi.transpose(-1, -2), psi), dim=-2) * self.beta + self.A
+        adjacency = torch.add(shared.unsqueeze(2), torch.tanh(phi.unsqueeze(-1) - psi.unsqueeze(-2)),
+                              alpha=self.alpha)                                  # (N, K, C/K, V, V)
+        h = self.first(x)                                                        # (N, C[+C][+Cres], T, V)
+        pre = torch.relu(h[:, :c]).reshape(n, k, mid, t, v)
+        agg = torch.matmul(pre, adjacency).reshape(n, c, t, v)
+        res = h[:, c:2 * c] if self.has_down else x
+        block_res = h[:, 2 * c:] if self.has_down else h[:, c:]
+        out = torch.relu_(self.post(agg, res))
+        return out, (block_res if block_res.shape[1] else None)
+
+
+class FastTCN(nn.Module):
+    """DG-TCN: one product for the six branch stems, dilated (3, 1) convs, max-pool as shifted maxima."""
+
+    def __init__(self, m: MultiScaleTemporalConv, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+        weights, self.dilations, self.widths = [], [], []
+        convs = []
+        for branch in m.branches:
+            if isinstance(branch, nn.Conv2d):                     # the strided 1×1 branch (last)
+                weights.append(_fold(branch))
+                self.widths.append(branch.out_channels)
+                continue
+            weights.append(_fold(branch[0], branch[1]))
+            self.widths.append(branch[0].out_channels)
+            if isinstance(branch[3], nn.MaxPool2d):
+                self.dilations.append(0)
+                convs.append(None)
+            else:
+                self.dilations.append(int(branch[3].dilation[0]))
+                convs.append(_fold(branch[3]))
+        self.stems = _Linear1x1(torch.cat([w for w, _ in weights]), torch.cat([b for _, b in weights]))
+        for i, conv in enumerate(convs):
+            if conv is not None:
+                self.register_buffer(f"tw{i}", conv[0].contiguous())
+                self.register_buffer(f"tb{i}", conv[1])
+        self.n_stem = sum(self.widths[:-1])
+        self.register_buffer("coeff", m.add_coeff.detach().clone())
+        scale, shift = _bn_affine(m.transform[0])
+        self.register_buffer("scale", scale.detach()[:, None, None].contiguous())
+        self.register_buffer("shift", shift.detach()[:, None, None].contiguous())
+        self.out = _Linear1x1(*_fold(m.transform[2], m.bn))
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor | None) -> torch.Tensor:
+        """relu(TCN(x) + residual); residual is (N, C, T', V) or None (no block residual)."""
+        v, s = x.shape[-1], self.stride
+        xa = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)              # (N, C, T, V+1)
+        h = self.stems(xa)
+        stems = torch.relu_(h[:, :self.n_stem])
+        outs, start = [], 0
+        for i, (width, d) in enumerate(zip(self.widths[:-1], self.dilations)):
+            y = stems[:, start:start + width]
+            start += width
+            if d:
+                outs.append(F.conv2d(y, getattr(self, f"tw{i}"), getattr(self, f"tb{i}"), stride=(s, 1),
+                                     padding=(d, 0), dilation=(d, 1)))
+            else:                                                                 # max over t-1, t, t+1 (≥ 0)
+                t = y.shape[2]
+                p = F.pad(y, (0, 0, 1, 1))
+                outs.append(torch.maximum(torch.maximum(p[:, :, 0:t:s], p[:, :, 1:t + 1:s]), p[:, :, 2:t + 2:s]))
+        outs.append(h[:, self.n_stem:, ::s])
+        out = torch.cat(outs, dim=1)
+        mixed = torch.addcmul(out[..., :v], out[..., v:], self.coeff[:v])
+        z = torch.relu_(torch.addcmul(self.shift, mixed, self.scale))
+        if residual is None:
+            return self.out(z)
+        return torch.relu_(self.out(z, residual[:, :, ::s] if s > 1 else residual))
+
+
+class FastBlock(nn.Module):
+    def __init__(self, block: DGBlock, stride: int) -> None:
+        super().__init__()
+        res = block.residual
+        self.identity = isinstance(res, nn.Identity)
+        conv = _fold(res[0], res[1]) if isinstance(res, nn.Sequential) else None
+        self.gcn = FastGCN(block.gcn, conv)
+        self.tcn = FastTCN(block.tcn, stride)
+        self.has_residual = res is not None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y, block_res = self.gcn(x)
+        if not self.has_residual:
+            return torch.relu_(self.tcn(y, None))
+        return self.tcn(y, x if self.identity else block_res)
+
+
+class FastACLNet(nn.Module):
+    """Inference-only twin of an ACLNet: forward(x (N, M, T, V, C)) → (logits, L2-normalised embedding)."""
+
+    def __init__(self, model: ACLNet) -> None:
+        super().__init__()
+        model = model.eval()
+        self.num_classes, self.num_joints, self.in_channels = model.num_classes, model.num_joints, model.in_channels
+        scale, shift = _bn_affine(model.data_bn)
+        v, c = model.num_joints, model.in_channels
+        self.register_buffer("in_scale", scale.detach().reshape(v, c).contiguous())
+        self.register_buffer("in_shift", shift.detach().reshape(v, c).contiguous())
+        self.blocks = nn.ModuleList(FastBlock(b, s) for b, s in zip(model.blocks, model.preset.strides))
+        self.register_buffer("fc_weight", model.fc.weight.detach().clone())
+        self.register_buffer("fc_bias", model.fc.bias.detach().clone())
+
+    def set_conv_ops(self, enabled: bool) -> FastACLNet:
+        """Write the 1×1 products as Conv ops (ONNX export) or as matmuls (torch eager on CPU, the default)."""
+        for module in self.modules():
+            if isinstance(module, _Linear1x1):
+                module.conv_ops = enabled
+        return self
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n, m, t, v, c = x.shape
+        x = torch.addcmul(self.in_shift, x, self.in_scale)                    # data BN, (N, M, T, V, C)
+        x = x.reshape(n * m, t, v, c).permute(0, 3, 1, 2).contiguous()         # (N·M, C, T, V)
+        for block in self.blocks:
+            x = block(x)
+        pooled = x.mean(dim=(2, 3)).reshape(n, m, -1).mean(dim=1)
+        return F.linear(pooled, self.fc_weight, self.fc_bias), F.normalize(pooled, dim=-1)
+
+    def inference_forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.forward(x)
+
+
+@torch.no_grad()
+def fuse_for_inference(model: ACLNet, conv_ops: bool = False) -> FastACLNet:
+    """The FastACLNet of a trained `model` (eval statistics), in eval mode; the model itself is left unchanged."""
+    return FastACLNet(model).set_conv_ops(conv_ops).eval()

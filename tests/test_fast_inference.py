@@ -1,0 +1,37 @@
+"""The CPU inference form (`fuse_for_inference`) computes the training-form encoder's function (1e-5)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from aclnet_core.model.encoder import ACLNet
+from aclnet_core.model.fast_inference import fuse_for_inference
+from aclnet_core.model.presets import EncoderPreset
+from tests.test_baseline_encoder import close, trained_like
+
+
+@pytest.mark.parametrize("preset", ["lite", "base"])
+@pytest.mark.parametrize("v,t", [(20, 20), (33, 17)])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_fast_form_equals_the_encoder(preset, v, t, batch):
+    torch.manual_seed(0)
+    model = trained_like(ACLNet(5, v, 3, preset))
+    fast = fuse_for_inference(model)
+    x = torch.randn(batch, 1, t, v, 3)
+    with torch.inference_mode():
+        expected = model.inference_forward(x)
+        close(fast(x), expected)
+        close(fuse_for_inference(model, conv_ops=True)(x), expected)      # the form the ONNX export writes
+
+
+def test_two_persons_odd_widths_and_model_unchanged():
+    torch.manual_seed(0)
+    preset = EncoderPreset("odd", (14, 14, 28), (1, 2, 1), num_subsets=2)   # branch widths 4,2,2,2,2,2
+    model = trained_like(ACLNet(3, 7, 2, preset))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.randn(2, 2, 9, 7, 2)
+    with torch.inference_mode():
+        close(fuse_for_inference(model)(x), model.inference_forward(x))
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not model.training
