@@ -35,3 +35,21 @@ def test_two_persons_odd_widths_and_model_unchanged():
         close(fuse_for_inference(model)(x), model.inference_forward(x))
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert not model.training
+
+
+def test_torch_runtime_on_cpu_runs_the_fast_form():
+    import numpy as np
+
+    from aclnet_core.model.metadata import ModelMetadata
+    from aclnet_core.runtime.torch_runtime import TorchRuntime
+
+    torch.manual_seed(0)
+    model = trained_like(ACLNet(4, 6, 3, "lite"))
+    meta = ModelMetadata("action", list("abcd"), "lite", 6, 3, 128, {"layout": "generic", "window": 10})
+    x = np.random.default_rng(0).standard_normal((2, 1, 10, 6, 3)).astype(np.float32)
+    with torch.inference_mode():
+        expected = [t.numpy() for t in model.inference_forward(torch.from_numpy(x))]
+    runtime = TorchRuntime(model, meta, device="cpu")
+    assert type(runtime._forward).__name__ == "FastACLNet"
+    for got, want in zip(runtime.infer(x), expected):
+        assert np.abs(got - want).max() <= 1e-5 * max(1.0, np.abs(want).max())

@@ -62,14 +62,14 @@ class _Linear1x1(nn.Module):
             y = F.conv2d(x, self.weight4, self.bias)
             return y if add is None else y + add
         x3 = x.reshape(n, c, t * v)
+        # the bias is added in place afterwards: addmm's broadcast of a (C, 1) bias is slower than the product
         if add is None:
-            if n == 1:
-                return torch.addmm(self.bias_col, self.weight, x3[0]).reshape(1, -1, t, v)
-            return torch.matmul(self.weight, x3).add_(self.bias_col).reshape(n, -1, t, v)
-        a3 = add.reshape(n, -1, t * v)
-        if n == 1:
-            return torch.addmm(a3[0], self.weight, x3[0]).add_(self.bias_col).reshape(1, -1, t, v)
-        return torch.baddbmm(a3, self.weight.expand(n, -1, -1), x3).add_(self.bias_col).reshape(n, -1, t, v)
+            y = torch.mm(self.weight, x3[0]).unsqueeze(0) if n == 1 else torch.matmul(self.weight, x3)
+        else:
+            a3 = add.reshape(n, -1, t * v)
+            y = (torch.addmm(a3[0], self.weight, x3[0]).unsqueeze(0) if n == 1
+                 else torch.baddbmm(a3, self.weight.expand(n, -1, -1), x3))
+        return y.add_(self.bias_col).reshape(n, -1, t, v)
 
 
 class FastGCN(nn.Module):
@@ -120,6 +120,8 @@ class FastGCN(nn.Module):
 class FastTCN(nn.Module):
     """DG-TCN: one product for the six branch stems, dilated (3, 1) convs, max-pool as shifted maxima."""
 
+    conv_ops: bool = False
+
     def __init__(self, m: MultiScaleTemporalConv, stride: int) -> None:
         super().__init__()
         self.stride = stride
@@ -141,8 +143,10 @@ class FastTCN(nn.Module):
         self.stems = _Linear1x1(torch.cat([w for w, _ in weights]), torch.cat([b for _, b in weights]))
         for i, conv in enumerate(convs):
             if conv is not None:
-                self.register_buffer(f"tw{i}", conv[0].contiguous())
+                self.register_buffer(f"tw{i}", conv[0][..., 0].contiguous())     # (C, C, 3)
                 self.register_buffer(f"tb{i}", conv[1])
+                self.register_buffer(f"tc{i}", conv[1][:, None].contiguous())
+        self.max_dilation = max(self.dilations + [1])
         self.n_stem = sum(self.widths[:-1])
         self.register_buffer("coeff", m.add_coeff.detach().clone())
         scale, shift = _bn_affine(m.transform[0])
@@ -155,25 +159,57 @@ class FastTCN(nn.Module):
         v, s = x.shape[-1], self.stride
         xa = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)              # (N, C, T, V+1)
         h = self.stems(xa)
-        stems = torch.relu_(h[:, :self.n_stem])
+        torch.relu_(h[:, :self.n_stem])
+        if self.conv_ops:
+            out = self._branches_conv(h)
+        else:
+            out = torch.stack([self._branches_mm(sample) for sample in h])[:, :, ::s]
+        mixed = torch.addcmul(out[..., :v], out[..., v:], self.coeff[:v])
+        z = torch.relu_(torch.addcmul(self.shift, mixed, self.scale))
+        if residual is None:
+            return self.out(z)
+        return torch.relu_(self.out(z, residual[:, :, ::s] if s > 1 else residual))
+
+    def _branches_mm(self, h: torch.Tensor) -> torch.Tensor:
+        """The six branch outputs of one sample (C, T, V+1) at stride 1, written into one buffer: each (3, 1)
+        conv is three matrix products over column-shifted views of the zero-padded, flattened stems."""
+        _, t, v1 = h.shape
+        pad = self.max_dilation
+        padded = F.pad(h[:self.n_stem], (0, 0, pad, pad)).reshape(self.n_stem, (t + 2 * pad) * v1)
+        out = torch.empty(h.shape, dtype=h.dtype)
+        flat = out.reshape(out.shape[0], t * v1)
+        start = 0
+        for i, (width, d) in enumerate(zip(self.widths[:-1], self.dilations)):
+            rows, dest = padded[start:start + width], flat[start:start + width]
+            start += width
+            taps = [rows[:, (pad + j * max(d, 1)) * v1:(pad + j * max(d, 1)) * v1 + t * v1] for j in (-1, 0, 1)]
+            if d:
+                weight = getattr(self, f"tw{i}")
+                torch.mm(weight[:, :, 1], taps[1], out=dest)
+                dest.addmm_(weight[:, :, 0], taps[0]).addmm_(weight[:, :, 2], taps[2]).add_(getattr(self, f"tc{i}"))
+            else:                                                               # max over t-1, t, t+1 (≥ 0)
+                torch.maximum(taps[0], taps[1], out=dest)
+                torch.maximum(dest, taps[2], out=dest)
+        flat[start:] = h[self.n_stem:].reshape(-1, t * v1)
+        return out
+
+    def _branches_conv(self, h: torch.Tensor) -> torch.Tensor:
+        """The six branch outputs (N, C, T', V+1) as convolutions (the form ONNX Runtime runs best)."""
+        s = self.stride
+        stems = h[:, :self.n_stem]
         outs, start = [], 0
         for i, (width, d) in enumerate(zip(self.widths[:-1], self.dilations)):
             y = stems[:, start:start + width]
             start += width
             if d:
-                outs.append(F.conv2d(y, getattr(self, f"tw{i}"), getattr(self, f"tb{i}"), stride=(s, 1),
+                outs.append(F.conv2d(y, getattr(self, f"tw{i}")[..., None], getattr(self, f"tb{i}"), stride=(s, 1),
                                      padding=(d, 0), dilation=(d, 1)))
             else:                                                                 # max over t-1, t, t+1 (≥ 0)
                 t = y.shape[2]
                 p = F.pad(y, (0, 0, 1, 1))
                 outs.append(torch.maximum(torch.maximum(p[:, :, 0:t:s], p[:, :, 1:t + 1:s]), p[:, :, 2:t + 2:s]))
         outs.append(h[:, self.n_stem:, ::s])
-        out = torch.cat(outs, dim=1)
-        mixed = torch.addcmul(out[..., :v], out[..., v:], self.coeff[:v])
-        z = torch.relu_(torch.addcmul(self.shift, mixed, self.scale))
-        if residual is None:
-            return self.out(z)
-        return torch.relu_(self.out(z, residual[:, :, ::s] if s > 1 else residual))
+        return torch.cat(outs, dim=1)
 
 
 class FastBlock(nn.Module):
@@ -211,7 +247,7 @@ class FastACLNet(nn.Module):
     def set_conv_ops(self, enabled: bool) -> FastACLNet:
         """Write the 1×1 products as Conv ops (ONNX export) or as matmuls (torch eager on CPU, the default)."""
         for module in self.modules():
-            if isinstance(module, _Linear1x1):
+            if isinstance(module, (_Linear1x1, FastTCN)):
                 module.conv_ops = enabled
         return self
 

@@ -1,4 +1,5 @@
-"""PyTorch backend (CPU or CUDA, FP16 on CUDA)."""
+"""PyTorch backend (CPU or CUDA, FP16 on CUDA). On the CPU it runs `fuse_for_inference(model)`: the same
+function with BN folded and the 1×1 convolutions as matrix products (docs/RESULTS.md, "Encoder speed")."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ class TorchRuntime:
             self.model = self.model.half()
         self.meta = meta
         self.backend = f"torch-{self.device.type}" + ("-fp16" if self.half else "")
+        self._forward = self.model.inference_forward
+        if self.device.type == "cpu" and not self.half:
+            from aclnet_core.model.fast_inference import fuse_for_inference
+            self._forward = fuse_for_inference(self.model)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TorchRuntime:
@@ -37,5 +42,5 @@ class TorchRuntime:
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
         if self.half:
             t = t.half()
-        logits, embedding = self.model.inference_forward(t)
+        logits, embedding = self._forward(t)
         return logits.float().cpu().numpy(), embedding.float().cpu().numpy()
