@@ -146,7 +146,8 @@ class FastTCN(nn.Module):
                 self.register_buffer(f"tw{i}", conv[0][..., 0].contiguous())     # (C, C, 3)
                 self.register_buffer(f"tb{i}", conv[1])
                 self.register_buffer(f"tc{i}", conv[1][:, None].contiguous())
-        self.max_dilation = max(self.dilations + [1])
+                for j in range(3):
+                    self.register_buffer(f"tw{i}_{j}", conv[0][:, :, j, 0].contiguous())
         self.n_stem = sum(self.widths[:-1])
         self.register_buffer("coeff", m.add_coeff.detach().clone())
         scale, shift = _bn_affine(m.transform[0])
@@ -171,25 +172,30 @@ class FastTCN(nn.Module):
         return torch.relu_(self.out(z, residual[:, :, ::s] if s > 1 else residual))
 
     def _branches_mm(self, h: torch.Tensor) -> torch.Tensor:
-        """The six branch outputs of one sample (C, T, V+1) at stride 1, written into one buffer: each (3, 1)
-        conv is three matrix products over column-shifted views of the zero-padded, flattened stems."""
+        """The six branch outputs of one sample (C, T, V+1) at stride 1, written into one buffer. A (3, 1) conv
+        with dilation d is three matrix products over the flattened (C, T·(V+1)) stems: the centre tap over all
+        columns, the outer taps over column ranges shifted by d·(V+1) (zero padding = the columns left out)."""
         _, t, v1 = h.shape
-        pad = self.max_dilation
-        padded = F.pad(h[:self.n_stem], (0, 0, pad, pad)).reshape(self.n_stem, (t + 2 * pad) * v1)
+        stems = h[:self.n_stem].reshape(self.n_stem, t * v1)
         out = torch.empty(h.shape, dtype=h.dtype)
         flat = out.reshape(out.shape[0], t * v1)
         start = 0
         for i, (width, d) in enumerate(zip(self.widths[:-1], self.dilations)):
-            rows, dest = padded[start:start + width], flat[start:start + width]
+            rows, dest = stems[start:start + width], flat[start:start + width]
             start += width
-            taps = [rows[:, (pad + j * max(d, 1)) * v1:(pad + j * max(d, 1)) * v1 + t * v1] for j in (-1, 0, 1)]
+            shift = max(d, 1) * v1
             if d:
-                weight = getattr(self, f"tw{i}")
-                torch.mm(weight[:, :, 1], taps[1], out=dest)
-                dest.addmm_(weight[:, :, 0], taps[0]).addmm_(weight[:, :, 2], taps[2]).add_(getattr(self, f"tc{i}"))
+                w_before, w_centre, w_after = getattr(self, f"tw{i}_0"), getattr(self, f"tw{i}_1"), getattr(self, f"tw{i}_2")
+                torch.mm(w_centre, rows, out=dest)
+                dest.add_(getattr(self, f"tc{i}"))
+                if d < t:
+                    dest[:, shift:].addmm_(w_before, rows[:, :-shift])
+                    dest[:, :-shift].addmm_(w_after, rows[:, shift:])
             else:                                                               # max over t-1, t, t+1 (≥ 0)
-                torch.maximum(taps[0], taps[1], out=dest)
-                torch.maximum(dest, taps[2], out=dest)
+                dest.copy_(rows)
+                if t > 1:
+                    torch.maximum(dest[:, shift:], rows[:, :-shift], out=dest[:, shift:])
+                    torch.maximum(dest[:, :-shift], rows[:, shift:], out=dest[:, :-shift])
         flat[start:] = h[self.n_stem:].reshape(-1, t * v1)
         return out
 
