@@ -41,8 +41,10 @@ class VsResult:
     shape: tuple[int, ...]
     threads: int
     max_diff: float
-    baseline_ms: np.ndarray          # per iteration
+    baseline_ms: np.ndarray          # wall, per iteration
     product_ms: np.ndarray
+    baseline_cpu_ms: np.ndarray      # the calling thread's CPU time, per iteration
+    product_cpu_ms: np.ndarray
 
     @property
     def ratios(self) -> np.ndarray:
@@ -63,9 +65,13 @@ class VsResult:
             f"vs-baseline: preset {self.preset}, input (N={n}, M={m}, T={t}, V={v}, C={c}), backend {self.backend}, "
             f"{self.threads} thread(s), {len(self.ratios)} interleaved pairs",
             f"max |product - baseline| = {self.max_diff:.1e} (relative to outputs above 1)",
-            f"baseline  {spread(self.baseline_ms)}",
-            f"product   {spread(self.product_ms)}",
-            f"ratio (product / baseline, per pair): IQR {r25:.3f}-{r75:.3f}   p10-p90 {r10:.3f}-{r90:.3f}",
+            f"baseline  wall {spread(self.baseline_ms)}",
+            f"product   wall {spread(self.product_ms)}",
+            f"baseline  CPU  {spread(self.baseline_cpu_ms)}",
+            f"product   CPU  {spread(self.product_cpu_ms)}",
+            f"CPU-time ratio {float(np.median(self.product_cpu_ms / np.maximum(self.baseline_cpu_ms, 1e-9))):.3f} "
+            f"(the calling thread's CPU time; ONNX Runtime and torch run on it with 1 thread)",
+            f"ratio (product / baseline wall, per pair): IQR {r25:.3f}-{r75:.3f}   p10-p90 {r10:.3f}-{r90:.3f}",
             f"ratio {self.ratio:.3f}",
         ])
 
@@ -147,19 +153,21 @@ def max_relative_diff(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> f
     return max(float(np.abs(x - y).max()) / max(1.0, float(np.abs(y).max())) for x, y in zip(a, b))
 
 
-def time_interleaved(fns: list[Infer], x: np.ndarray, iters: int, warmup: int) -> np.ndarray:
-    """(iters, len(fns)) wall milliseconds; each iteration calls every function once, the order alternating."""
+def time_interleaved(fns: list[Infer], x: np.ndarray, iters: int, warmup: int) -> tuple[np.ndarray, np.ndarray]:
+    """(wall, cpu): (iters, len(fns)) milliseconds each; every iteration calls every function once, the order
+    alternating. cpu is the calling thread's CPU time: with one thread the whole cost of a call, whatever else
+    runs on the machine."""
     for _ in range(warmup):
         for fn in fns:
             fn(x)
-    out = np.zeros((iters, len(fns)))
+    wall, cpu = np.zeros((iters, len(fns))), np.zeros((iters, len(fns)))
     for i in range(iters):
         order = range(len(fns)) if i % 2 == 0 else reversed(range(len(fns)))
         for j in order:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             fns[j](x)
-            out[i, j] = (time.perf_counter() - t0) * 1e3
-    return out
+            wall[i, j], cpu[i, j] = (time.perf_counter() - t0) * 1e3, (time.thread_time() - c0) * 1e3
+    return wall, cpu
 
 
 def run_vs_baseline(model_path: str | Path | None = None, preset: str | None = None, backend: str = "torch",
@@ -178,5 +186,5 @@ def run_vs_baseline(model_path: str | Path | None = None, preset: str | None = N
         diff = max_relative_diff(product(x), baseline(x))
         if not diff <= PARITY_TOL:
             raise UserError(f"the product and the baseline disagree: max |diff| {diff:.2e} > {PARITY_TOL:.0e}")
-        ms = time_interleaved([baseline, product], x, iters, warmup)
-    return VsResult(backend, meta.preset, tuple(x.shape), threads, diff, ms[:, 0], ms[:, 1])
+        wall, cpu = time_interleaved([baseline, product], x, iters, warmup)
+    return VsResult(backend, meta.preset, tuple(x.shape), threads, diff, wall[:, 0], wall[:, 1], cpu[:, 0], cpu[:, 1])

@@ -90,8 +90,8 @@ class FastGCN(nn.Module):
         self.first = _Linear1x1(torch.cat([w for w, _ in weights]), torch.cat([b for _, b in weights]))
         w1, b1 = _fold(g.conv1)
         w2, b2 = _fold(g.conv2)
-        self.register_buffer("w12", torch.cat([w1, w2]))
-        self.register_buffer("b12", torch.cat([b1, b2])[:, None].contiguous())
+        self.register_buffer("w12t", torch.cat([w1, w2]).t().contiguous())   # (Cin, 2C): V rows × 2C is faster
+        self.register_buffer("b12", torch.cat([b1, b2]))
         self.register_buffer("A", g.A.detach().clone())
         self.alpha = float(g.alpha.detach().reshape(-1)[0])
         self.beta = float(g.beta.detach().reshape(-1)[0])
@@ -101,10 +101,10 @@ class FastGCN(nn.Module):
         """(block GCN output (N, C, T, V), the block residual conv's output or None)."""
         n, _, t, v = x.shape
         k, mid, c = self.k, self.mid, self.cout
-        pooled = x.mean(dim=2)                                                   # (N, Cin, V)
-        pp = torch.matmul(self.w12, pooled) + self.b12                           # (N, 2C, V)
-        phi = pp[:, :c].reshape(n, k, mid, v)
-        psi = pp[:, c:].reshape(n, k, mid, v)
+        pooled = x.mean(dim=2).transpose(1, 2)                                   # (N, V, Cin)
+        pp = torch.matmul(pooled, self.w12t).add_(self.b12)                      # (N, V, 2C)
+        phi = pp[..., :c].reshape(n, v, k, mid).permute(0, 2, 3, 1)              # (N, K, C/K, V)
+        psi = pp[..., c:].reshape(n, v, k, mid).permute(0, 2, 3, 1)
         shared = torch.softmax(torch.matmul(phi.transpose(-1, -2), psi), dim=-2) * self.beta + self.A
         adjacency = torch.add(shared.unsqueeze(2), torch.tanh(phi.unsqueeze(-1) - psi.unsqueeze(-2)),
                               alpha=self.alpha)                                  # (N, K, C/K, V, V)
