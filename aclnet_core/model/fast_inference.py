@@ -10,7 +10,9 @@ the training form (tests/test_fast_inference.py checks the outputs at 1e-5):
   - the DG-TCN max-pool is two `maximum`s over zero-padded shifts (exact: its input is a ReLU output, ≥ 0);
   - the virtual global joint is added back with one `addcmul`.
 The graph aggregation stays a batched matmul (one V×V matrix per channel). `conv_ops=True` writes the products as
-1×1 `Conv`s instead, the form ONNX Runtime runs fastest (used by the ONNX export).
+1×1 `Conv`s and the temporal convs as `Conv`s (an exportable form). The ONNX export does NOT use this module:
+ONNX Runtime folds BN and fuses Conv+ReLU itself, and ran the training-form export (with `merge_sibling_convs`)
+faster than this form (docs/RESULTS.md, "Encoder speed (issue 16)").
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class FastGCN(nn.Module):
         adjacency = torch.add(shared.unsqueeze(2), torch.tanh(phi.unsqueeze(-1) - psi.unsqueeze(-2)),
                               alpha=self.alpha)                                  # (N, K, C/K, V, V)
         h = self.first(x)                                                        # (N, C[+C][+Cres], T, V)
-        pre = torch.relu(h[:, :c]).reshape(n, k, mid, t, v)
+        pre = torch.relu_(h[:, :c]).reshape(n, k, mid, t, v)
         agg = torch.matmul(pre, adjacency).reshape(n, c, t, v)
         res = h[:, c:2 * c] if self.has_down else x
         block_res = h[:, 2 * c:] if self.has_down else h[:, c:]
@@ -164,7 +166,8 @@ class FastTCN(nn.Module):
         if self.conv_ops:
             out = self._branches_conv(h)
         else:
-            out = torch.stack([self._branches_mm(sample) for sample in h])[:, :, ::s]
+            out = (self._branches_mm(h[0]).unsqueeze(0) if len(h) == 1
+                   else torch.stack([self._branches_mm(sample) for sample in h]))[:, :, ::s]
         mixed = torch.addcmul(out[..., :v], out[..., v:], self.coeff[:v])
         z = torch.relu_(torch.addcmul(self.shift, mixed, self.scale))
         if residual is None:
