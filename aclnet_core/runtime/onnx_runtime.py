@@ -94,7 +94,7 @@ def _disable_telemetry(ort) -> None:
 def session_options(options: OrtOptions):
     """The CPU session settings, chosen by measurement (`python -m aclnet_core.bench.ort_options MODEL`;
     docs/RESULTS.md, "Encoder speed (issue 16)"): ENABLE_ALL (the NCHWc layout pass) is the fastest level
-    (ENABLE_EXTENDED +7 %, ENABLE_BASIC +12 % CPU time on the base preset, no difference on lite), sequential
+    (ENABLE_EXTENDED +10 %, ENABLE_BASIC +12 % CPU time on the base preset, no difference on lite), sequential
     execution (one branch-free chain), memory pattern and CPU arena on (no measurable effect at batch 1)."""
     ort = _ort()
     so = ort.SessionOptions()
