@@ -50,7 +50,7 @@ def test_torch_runtime_on_cpu_runs_the_fast_form():
     with torch.inference_mode():
         expected = [t.numpy() for t in model.inference_forward(torch.from_numpy(x))]
     runtime = TorchRuntime(model, meta, device="cpu")
-    assert type(runtime._forward).__name__ == "FastACLNet"
+    assert type(runtime._forward).__name__ == "TracedPerShape"
     for got, want in zip(runtime.infer(x), expected):
         assert np.abs(got - want).max() <= 1e-5 * max(1.0, np.abs(want).max())
 
@@ -64,3 +64,28 @@ def test_windows_shorter_than_the_dilations():
         with torch.inference_mode():
             close(fuse_for_inference(model)(x), model.inference_forward(x))
             close(fuse_for_inference(model)(x[:1]), model.inference_forward(x[:1]))
+
+
+def test_traced_per_shape_is_equal_caps_its_cache_and_falls_back(monkeypatch):
+    from aclnet_core.model.fast_inference import traced_for_inference
+
+    torch.manual_seed(0)
+    model = trained_like(ACLNet(4, 6, 3, "lite"))
+    traced = traced_for_inference(model, max_shapes=2)
+    with torch.inference_mode():
+        for batch in (1, 3, 1, 2):
+            x = torch.randn(batch, 1, 9, 6, 3)
+            close(traced(x), model.inference_forward(x))
+    assert sorted(k[0] for k in traced._traced) == [1, 3]            # the third shape ran eagerly, untraced
+    with torch.no_grad():                                             # outside inference mode as well
+        x = torch.randn(1, 1, 9, 6, 3)
+        close(traced(x), model.inference_forward(x))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no tracing here")
+    monkeypatch.setattr(torch.jit, "trace", broken)
+    fallback = traced_for_inference(model)
+    with torch.inference_mode():
+        x = torch.randn(2, 1, 9, 6, 3)
+        close(fallback(x), model.inference_forward(x))
+    assert fallback._traced == {(2, 1, 9, 6, 3): None}

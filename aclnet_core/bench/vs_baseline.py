@@ -3,7 +3,8 @@
 Both compute the same function (checked before timing). Each timed iteration calls both once, in alternating
 order, so load from other processes hits both alike; the figure of merit is the median of the per-iteration
 ratios product / baseline, reported with its p10-p90 spread. Backends:
-  - torch: the product's torch inference form (`fuse_for_inference`) against `BaselineACLNet` in eager mode;
+  - torch: the product's torch CPU form (`traced_for_inference`, as TorchRuntime runs it) against
+    `BaselineACLNet` in eager mode;
   - onnxruntime-cpu: the product's ONNX export (`torch_to_onnx`) against the baseline exported the plain way
     (the same exporter, no graph passes), both in ONNX Runtime sessions with the product's session options.
 """
@@ -136,8 +137,8 @@ def _pair(model: ACLNet, meta: ModelMetadata, backend: str, folder: Path) -> tup
     """(product, baseline) inference functions on `backend`."""
     baseline = baseline_from(model)
     if backend == "torch":
-        from aclnet_core.model.fast_inference import fuse_for_inference
-        return _torch_infer(fuse_for_inference(model)), _torch_infer(baseline)
+        from aclnet_core.model.fast_inference import traced_for_inference
+        return _torch_infer(traced_for_inference(model)), _torch_infer(baseline)
     from aclnet_core.export.onnx_export import torch_to_onnx
     from aclnet_core.runtime.onnx_runtime import OnnxRuntime, OrtOptions
 

@@ -17,6 +17,8 @@ faster than this form (docs/RESULTS.md, "Encoder speed (issue 16)").
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -277,3 +279,42 @@ class FastACLNet(nn.Module):
 def fuse_for_inference(model: ACLNet, conv_ops: bool = False) -> FastACLNet:
     """The FastACLNet of a trained `model` (eval statistics), in eval mode; the model itself is left unchanged."""
     return FastACLNet(model).set_conv_ops(conv_ops).eval()
+
+
+class TracedPerShape(nn.Module):
+    """Runs a FastACLNet through a frozen TorchScript trace per input shape (eager Python's per-op cost is 15-27 %
+    of a batch-1 call on one CPU thread: docs/RESULTS.md, "Encoder speed"). A trace is specialised to its shape
+    (the batch-1 paths, the per-sample loop), so each new (N, M, T, V, C) is traced on first use, at most
+    `max_shapes` of them; other shapes, and any shape whose tracing fails, run eagerly."""
+
+    def __init__(self, fast: FastACLNet, max_shapes: int = 8) -> None:
+        super().__init__()
+        self.fast = fast.eval()
+        self.max_shapes = max_shapes
+        self._traced: dict[tuple[int, ...], Callable | None] = {}
+
+    def _trace(self, x: torch.Tensor) -> Callable | None:
+        import warnings
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")         # torch.jit's deprecation notice and shape-specialisation notes
+                with torch.inference_mode():
+                    traced = torch.jit.trace(self.fast, x, check_trace=False)
+                return torch.jit.freeze(traced.eval())
+        except Exception:  # noqa: BLE001 - an untraceable shape still runs, eagerly
+            return None
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        key = tuple(x.shape)
+        if key not in self._traced and len(self._traced) < self.max_shapes:
+            self._traced[key] = self._trace(x)
+        traced = self._traced.get(key)
+        return tuple(traced(x)) if traced is not None else self.fast(x)
+
+    def inference_forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.forward(x)
+
+
+def traced_for_inference(model: ACLNet, max_shapes: int = 8) -> TracedPerShape:
+    """`fuse_for_inference(model)` run through a frozen trace per input shape (the CPU torch runtime's form)."""
+    return TracedPerShape(fuse_for_inference(model), max_shapes)

@@ -1,5 +1,6 @@
-"""PyTorch backend (CPU or CUDA, FP16 on CUDA). On the CPU it runs `fuse_for_inference(model)`: the same
-function with BN folded and the 1×1 convolutions as matrix products (docs/RESULTS.md, "Encoder speed")."""
+"""PyTorch backend (CPU or CUDA, FP16 on CUDA). On the CPU it runs `traced_for_inference(model)`: the
+same function with BN folded and the 1×1 convolutions as matrix products, traced per input shape
+(docs/RESULTS.md, "Encoder speed")."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ class TorchRuntime:
         self.backend = f"torch-{self.device.type}" + ("-fp16" if self.half else "")
         self._forward = self.model.inference_forward
         if self.device.type == "cpu" and not self.half:
-            from aclnet_core.model.fast_inference import fuse_for_inference
-            self._forward = fuse_for_inference(self.model)
+            from aclnet_core.model.fast_inference import traced_for_inference
+            self._forward = traced_for_inference(self.model)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TorchRuntime:
