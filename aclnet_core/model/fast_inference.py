@@ -281,33 +281,61 @@ def fuse_for_inference(model: ACLNet, conv_ops: bool = False) -> FastACLNet:
     return FastACLNet(model).set_conv_ops(conv_ops).eval()
 
 
+def _quiet_tracer() -> None:
+    """Silence, narrowly and process-wide (warnings.catch_warnings is not thread-safe), the notes tracing emits:
+    torch.jit's deprecation notices and the shape-specialisation TracerWarnings (intended: one trace per shape)."""
+    import warnings
+    warnings.filterwarnings("ignore", category=torch.jit.TracerWarning, module=r"aclnet_core\.model\.fast_inference")
+    warnings.filterwarnings("ignore", message=r"`torch\.jit\.(trace|trace_method|freeze)` is deprecated",
+                            category=DeprecationWarning)
+
+
 class TracedPerShape(nn.Module):
     """Runs a FastACLNet through a frozen TorchScript trace per input shape (eager Python's per-op cost is 15-27 %
     of a batch-1 call on one CPU thread: docs/RESULTS.md, "Encoder speed"). A trace is specialised to its shape
-    (the batch-1 paths, the per-sample loop), so each new (N, M, T, V, C) is traced on first use, at most
-    `max_shapes` of them; other shapes, and any shape whose tracing fails, run eagerly."""
+    (the batch-1 paths, the per-sample loop), so each new (N, M, T, V, C), at most `max_shapes` of them, is traced
+    on first use; tracing and TorchScript's two optimising runs take about 0.5 s for the lite preset, so with
+    `background=True` they happen on a helper thread while the calls run eagerly (the same function), and the live
+    pipeline never stalls when a second person appears. A shape whose tracing fails keeps running eagerly."""
 
-    def __init__(self, fast: FastACLNet, max_shapes: int = 8) -> None:
+    def __init__(self, fast: FastACLNet, max_shapes: int = 8, background: bool = True) -> None:
         super().__init__()
         self.fast = fast.eval()
         self.max_shapes = max_shapes
-        self._traced: dict[tuple[int, ...], Callable | None] = {}
+        self.background = background
+        self._traced: dict[tuple[int, ...], Callable | None] = {}    # None: failed, or still being traced
+        self._threads: list = []
 
-    def _trace(self, x: torch.Tensor) -> Callable | None:
-        import warnings
+    def _trace(self, key: tuple[int, ...], x: torch.Tensor) -> None:
+        _quiet_tracer()
+        traced = None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")         # torch.jit's deprecation notice and shape-specialisation notes
-                with torch.inference_mode():
-                    traced = torch.jit.trace(self.fast, x, check_trace=False)
-                return torch.jit.freeze(traced.eval())
+            with torch.inference_mode():
+                traced = torch.jit.freeze(torch.jit.trace(self.fast, x, check_trace=False).eval())
+                for _ in range(2):                       # TorchScript profiles and optimises on its first two runs
+                    traced(x)
         except Exception:  # noqa: BLE001 - an untraceable shape still runs, eagerly
-            return None
+            traced = None
+        self._traced[key] = traced
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the traces being built on helper threads (tests, benchmarks)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         key = tuple(x.shape)
         if key not in self._traced and len(self._traced) < self.max_shapes:
-            self._traced[key] = self._trace(x)
+            self._traced[key] = None
+            example = x.detach().clone()
+            if self.background:
+                import threading
+                # not a daemon: an exiting interpreter waits the fraction of a second rather than kill it mid-trace
+                thread = threading.Thread(target=self._trace, args=(key, example), name="fast-form-trace")
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._trace(key, example)
         traced = self._traced.get(key)
         return tuple(traced(x)) if traced is not None else self.fast(x)
 
@@ -315,6 +343,6 @@ class TracedPerShape(nn.Module):
         return self.forward(x)
 
 
-def traced_for_inference(model: ACLNet, max_shapes: int = 8) -> TracedPerShape:
+def traced_for_inference(model: ACLNet, max_shapes: int = 8, background: bool = True) -> TracedPerShape:
     """`fuse_for_inference(model)` run through a frozen trace per input shape (the CPU torch runtime's form)."""
-    return TracedPerShape(fuse_for_inference(model), max_shapes)
+    return TracedPerShape(fuse_for_inference(model), max_shapes, background)
