@@ -51,10 +51,10 @@ def test_torch_runtime_on_cpu_runs_the_fast_form():
         expected = [t.numpy() for t in model.inference_forward(torch.from_numpy(x))]
     runtime = TorchRuntime(model, meta, device="cpu")
     assert type(runtime._forward).__name__ == "TracedPerShape"
-    for _ in range(2):                               # eager while the trace is built, then traced
-        for got, want in zip(runtime.infer(x), expected):
-            assert np.abs(got - want).max() <= 1e-5 * max(1.0, np.abs(want).max())
-        runtime._forward.wait(60)
+    assert (1, 1, 10, 6, 3) in runtime._forward._traced                  # the batch-1 window, traced up front
+    for batch in (1, 2):                                                 # traced, and eager
+        for got, want in zip(runtime.infer(x[:batch]), expected):
+            assert np.abs(got - want[:batch]).max() <= 1e-5 * max(1.0, np.abs(want).max())
 
 
 def test_windows_shorter_than_the_dilations():
@@ -73,12 +73,13 @@ def test_traced_per_shape_is_equal_caps_its_cache_and_falls_back(monkeypatch):
 
     torch.manual_seed(0)
     model = trained_like(ACLNet(4, 6, 3, "lite"))
-    traced = traced_for_inference(model, max_shapes=2, background=False)
+    shapes = [(b, 1, 9, 6, 3) for b in (1, 3, 2)]
+    traced = traced_for_inference(model, *shapes, max_shapes=2)
+    assert sorted(k[0] for k, v in traced._traced.items() if v is not None) == [1, 3]   # batch 2: eager
     with torch.inference_mode():
-        for batch in (1, 3, 1, 2):
+        for batch in (1, 3, 2, 4):
             x = torch.randn(batch, 1, 9, 6, 3)
             close(traced(x), model.inference_forward(x))
-    assert sorted(k[0] for k, v in traced._traced.items() if v is not None) == [1, 3]   # the third shape: eager
     with torch.no_grad():                                             # outside inference mode as well
         x = torch.randn(1, 1, 9, 6, 3)
         close(traced(x), model.inference_forward(x))
@@ -86,34 +87,8 @@ def test_traced_per_shape_is_equal_caps_its_cache_and_falls_back(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("no tracing here")
     monkeypatch.setattr(torch.jit, "trace", broken)
-    fallback = traced_for_inference(model, background=False)
+    fallback = traced_for_inference(model, (2, 1, 9, 6, 3))
     with torch.inference_mode():
         x = torch.randn(2, 1, 9, 6, 3)
         close(fallback(x), model.inference_forward(x))
     assert fallback._traced == {(2, 1, 9, 6, 3): None}
-
-
-def test_traces_are_built_in_the_background_while_calls_run_eagerly(monkeypatch):
-    import threading
-
-    from aclnet_core.model.fast_inference import traced_for_inference
-
-    torch.manual_seed(0)
-    model = trained_like(ACLNet(4, 6, 3, "lite"))
-    traced = traced_for_inference(model)
-    release = threading.Event()
-    real_trace = torch.jit.trace
-
-    def slow_trace(*args, **kwargs):
-        release.wait(30)
-        return real_trace(*args, **kwargs)
-    monkeypatch.setattr(torch.jit, "trace", slow_trace)
-    x = torch.randn(2, 1, 9, 6, 3)
-    with torch.inference_mode():
-        expected = model.inference_forward(x)
-        close(traced(x), expected)                       # the trace is not ready: this call ran eagerly
-        assert traced._traced[tuple(x.shape)] is None
-        release.set()
-        traced.wait(30)
-        assert traced._traced[tuple(x.shape)] is not None
-        close(traced(x), expected)

@@ -138,7 +138,7 @@ def _pair(model: ACLNet, meta: ModelMetadata, backend: str, folder: Path) -> tup
     baseline = baseline_from(model)
     if backend == "torch":
         from aclnet_core.model.fast_inference import traced_for_inference
-        return _torch_infer(traced_for_inference(model, background=False)), _torch_infer(baseline)
+        return _torch_infer(traced_for_inference(model, meta.input_shape(1))), _torch_infer(baseline)
     from aclnet_core.export.onnx_export import torch_to_onnx
     from aclnet_core.runtime.onnx_runtime import OnnxRuntime, OrtOptions
 

@@ -293,56 +293,46 @@ def _quiet_tracer() -> None:
 class TracedPerShape(nn.Module):
     """Runs a FastACLNet through a frozen TorchScript trace per input shape (eager Python's per-op cost is 15-27 %
     of a batch-1 call on one CPU thread: docs/RESULTS.md, "Encoder speed"). A trace is specialised to its shape
-    (the batch-1 paths, the per-sample loop), so each new (N, M, T, V, C), at most `max_shapes` of them, is traced
-    on first use; tracing and TorchScript's two optimising runs take about 0.5 s for the lite preset, so with
-    `background=True` they happen on a helper thread while the calls run eagerly (the same function), and the live
-    pipeline never stalls when a second person appears. A shape whose tracing fails keeps running eagerly."""
+    (the batch-1 paths, the per-sample loop), and tracing plus TorchScript's two optimising runs take about 0.5 s
+    for the lite preset, so only the shapes given to `prepare` (at most `max_shapes`) are traced, up front; every
+    other shape, and a shape whose tracing failed, runs the same function eagerly. (Tracing lazily on first use
+    stalled the live pipeline for half a second when a person appeared; tracing on a helper thread made a Qt
+    process abort at exit.)"""
 
-    def __init__(self, fast: FastACLNet, max_shapes: int = 8, background: bool = True) -> None:
+    def __init__(self, fast: FastACLNet, max_shapes: int = 8) -> None:
         super().__init__()
         self.fast = fast.eval()
         self.max_shapes = max_shapes
-        self.background = background
-        self._traced: dict[tuple[int, ...], Callable | None] = {}    # None: failed, or still being traced
-        self._threads: list = []
+        self._traced: dict[tuple[int, ...], Callable | None] = {}    # None: tracing failed
 
-    def _trace(self, key: tuple[int, ...], x: torch.Tensor) -> None:
+    def prepare(self, *shapes: tuple[int, ...]) -> TracedPerShape:
+        """Trace (now) the given input shapes, up to `max_shapes` in all."""
+        for shape in shapes:
+            key = tuple(int(d) for d in shape)
+            if key not in self._traced and len(self._traced) < self.max_shapes:
+                self._traced[key] = self._trace(torch.zeros(key))
+        return self
+
+    def _trace(self, x: torch.Tensor) -> Callable | None:
         _quiet_tracer()
-        traced = None
         try:
             with torch.inference_mode():
                 traced = torch.jit.freeze(torch.jit.trace(self.fast, x, check_trace=False).eval())
                 for _ in range(2):                       # TorchScript profiles and optimises on its first two runs
                     traced(x)
+            return traced
         except Exception:  # noqa: BLE001 - an untraceable shape still runs, eagerly
-            traced = None
-        self._traced[key] = traced
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for the traces being built on helper threads (tests, benchmarks)."""
-        for thread in list(self._threads):
-            thread.join(timeout)
+            return None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        key = tuple(x.shape)
-        if key not in self._traced and len(self._traced) < self.max_shapes:
-            self._traced[key] = None
-            example = x.detach().clone()
-            if self.background:
-                import threading
-                # not a daemon: an exiting interpreter waits the fraction of a second rather than kill it mid-trace
-                thread = threading.Thread(target=self._trace, args=(key, example), name="fast-form-trace")
-                self._threads.append(thread)
-                thread.start()
-            else:
-                self._trace(key, example)
-        traced = self._traced.get(key)
+        traced = self._traced.get(tuple(x.shape))
         return tuple(traced(x)) if traced is not None else self.fast(x)
 
     def inference_forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.forward(x)
 
 
-def traced_for_inference(model: ACLNet, max_shapes: int = 8, background: bool = True) -> TracedPerShape:
-    """`fuse_for_inference(model)` run through a frozen trace per input shape (the CPU torch runtime's form)."""
-    return TracedPerShape(fuse_for_inference(model), max_shapes, background)
+def traced_for_inference(model: ACLNet, *shapes: tuple[int, ...], max_shapes: int = 8) -> TracedPerShape:
+    """`fuse_for_inference(model)` run through a frozen trace for each of `shapes` (the CPU torch runtime's form:
+    it traces the model's batch-1 window)."""
+    return TracedPerShape(fuse_for_inference(model), max_shapes).prepare(*shapes)
