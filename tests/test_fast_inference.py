@@ -75,11 +75,13 @@ def test_traced_per_shape_is_equal_caps_its_cache_and_falls_back(monkeypatch):
     model = trained_like(ACLNet(4, 6, 3, "lite"))
     shapes = [(b, 1, 9, 6, 3) for b in (1, 3, 2)]
     traced = traced_for_inference(model, *shapes, max_shapes=2)
-    assert sorted(k[0] for k, v in traced._traced.items() if v is not None) == [1, 3]   # batch 2: eager
+    assert sorted(k[0] for k, v in traced._traced.items() if v is not None) == [1, 3]   # batch 2: not traced
     with torch.inference_mode():
-        for batch in (1, 3, 2, 4):
+        for batch in (1, 3, 2, 4):                                    # 2 and 4: the batch-1 trace per sample
             x = torch.randn(batch, 1, 9, 6, 3)
             close(traced(x), model.inference_forward(x))
+        x = torch.randn(2, 1, 7, 6, 3)                                # another window: eager
+        close(traced(x), model.inference_forward(x))
     with torch.no_grad():                                             # outside inference mode as well
         x = torch.randn(1, 1, 9, 6, 3)
         close(traced(x), model.inference_forward(x))

@@ -294,8 +294,8 @@ class TracedPerShape(nn.Module):
     """Runs a FastACLNet through a frozen TorchScript trace per input shape (eager Python's per-op cost is 15-27 %
     of a batch-1 call on one CPU thread: docs/RESULTS.md, "Encoder speed"). A trace is specialised to its shape
     (the batch-1 paths, the per-sample loop), and tracing plus TorchScript's two optimising runs take about 0.5 s
-    for the lite preset, so only the shapes given to `prepare` (at most `max_shapes`) are traced, up front; every
-    other shape, and a shape whose tracing failed, runs the same function eagerly. (Tracing lazily on first use
+    for the lite preset, so only the shapes given to `prepare` (at most `max_shapes`) are traced, up front; a batch
+    of a traced batch-1 shape runs it per sample; every other shape runs the same function eagerly. (Tracing lazily on first use
     stalled the live pipeline for half a second when a person appeared; tracing on a helper thread made a Qt
     process abort at exit.)"""
 
@@ -325,8 +325,16 @@ class TracedPerShape(nn.Module):
             return None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The traced call for a prepared shape; a batch of a prepared batch-1 shape runs it sample by sample
+        (batching saves nothing per sample on one CPU thread, the trace saves the per-op cost); else eager."""
         traced = self._traced.get(tuple(x.shape))
-        return tuple(traced(x)) if traced is not None else self.fast(x)
+        if traced is not None:
+            return tuple(traced(x))
+        one = self._traced.get((1, *x.shape[1:])) if x.dim() > 1 else None
+        if one is not None and x.shape[0] > 1:
+            logits, embedding = zip(*(one(x[i:i + 1]) for i in range(x.shape[0])))
+            return torch.cat(logits), torch.cat(embedding)
+        return self.fast(x)
 
     def inference_forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.forward(x)
