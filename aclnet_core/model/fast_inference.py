@@ -6,9 +6,13 @@ the training form (tests/test_fast_inference.py checks the outputs at 1e-5):
   - 1×1 convolutions are matrix products (torch's batch-1, one-thread conv path, `_slow_conv2d_forward`, is
     avoided), and 1×1 convolutions that read the same tensor are merged into one product: DG-GCN pre + down +
     the block's residual conv; conv1 + conv2 on the time-averaged input; the six DG-TCN branch stems;
-  - the block residual and the biases ride in the products (`addmm`/`baddbmm`), ReLUs run in place;
-  - the DG-TCN max-pool is two `maximum`s over zero-padded shifts (exact: its input is a ReLU output, ≥ 0);
+  - the residuals ride in the products (`addmm`/`baddbmm`), biases and ReLUs are applied in place;
+  - each (3, 1) temporal conv is three products over column-shifted views of the flattened (C, T·(V+1)) stems
+    (no padded copy); the max-pool is two in-place `maximum`s over the same shifted views (exact: its input is a
+    ReLU output, ≥ 0, so the missing edge frames act as its padding);
   - the virtual global joint is added back with one `addcmul`.
+`traced_for_inference(model, shape)` runs this form through a frozen TorchScript trace of one input shape
+(`TracedPerShape`): the CPU torch runtime's form.
 The graph aggregation stays a batched matmul (one V×V matrix per channel). `conv_ops=True` writes the products as
 1×1 `Conv`s and the temporal convs as `Conv`s (an exportable form). The ONNX export does NOT use this module:
 ONNX Runtime folds BN and fuses Conv+ReLU itself, and ran the training-form export (with `merge_sibling_convs`)
