@@ -216,6 +216,12 @@ def _is_model_bench(args: argparse.Namespace) -> bool:
 def run_bench_command(args: argparse.Namespace) -> int:
     from app.bench import BenchOptions, format_report, run_bench
 
+    if getattr(args, "vs_baseline", False):
+        from aclnet_core.export.cli import run_vs_baseline_cli
+        if "," in (args.backend or ""):
+            raise UserError("--vs-baseline takes one --backend: torch or onnxruntime-cpu")
+        args.warmup = 5 if args.warmup == 2.0 else int(args.warmup)
+        return run_vs_baseline_cli(args, args.backend or "auto")
     if _is_model_bench(args):
         from aclnet_core.export.cli import BENCH_BACKENDS, run_model_bench_cli
         args.backends = None if args.backend in (None, "auto") else [b.strip() for b in args.backend.split(",")]

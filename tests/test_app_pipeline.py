@@ -204,3 +204,38 @@ def test_looping_source_keeps_counting(tmp_path):
     assert [f.index for f in frames] == list(range(9))
     assert np.allclose([f.timestamp for f in frames], np.arange(9) / 10.0)
     assert source.frame_count == 9
+
+
+@pytest.mark.parametrize("model", ["action.onnx", "action.pt"])
+def test_tracks_batched_in_one_call_predict_as_one_by_one(model):
+    """Two people cost one encoder call, and each gets what it would get alone (the shipped model, ORT and torch)."""
+    from pathlib import Path
+
+    from app.recogniser import open_runtime
+
+    runtime = open_runtime(Path(__file__).resolve().parents[1] / "assets" / "models" / model, "auto")
+    calls = []
+    real_infer = runtime.infer
+
+    def counting_infer(x):
+        calls.append(x.shape[0])
+        return real_infer(x)
+
+    runtime.infer = counting_infer
+    T = runtime.meta.window
+    windows = []
+    for track, hz in ((1, 1.0), (2, 0.0)):
+        world = np.stack([stick_world(t / 30, wave_hz=hz) for t in range(T)])
+        windows.append(Window(track_id=track, keypoint=world, score=np.ones((T, 33), np.float32), start_time=0.0,
+                              end_time=(T - 1) / 30, end_frame=T - 1))
+    together = Recogniser(runtime).predict(windows)
+    assert calls == [2]
+    alone = {}
+    for window in windows:
+        alone.update(Recogniser(runtime).predict([window]))
+    assert calls == [2, 1, 1] and set(together) == set(alone) == {1, 2}
+    for track in (1, 2):
+        a, b = together[track], alone[track]
+        assert a.raw_label == b.raw_label and a.label == b.label
+        assert a.raw_score == pytest.approx(b.raw_score, abs=1e-5)
+        assert np.allclose(a.embedding, b.embedding, atol=1e-5)

@@ -15,7 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     add_model_bench_args(parser)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
-        return run_model_bench_cli(parser.parse_args(argv))
+        args = parser.parse_args(argv)
+        if args.vs_baseline:
+            from aclnet_core.export.cli import run_vs_baseline_cli
+            if args.backends and len(args.backends) > 1:
+                raise UserError("--vs-baseline takes one --backend: torch-cpu or onnxruntime-cpu")
+            return run_vs_baseline_cli(args, (args.backends or ["auto"])[0])
+        return run_model_bench_cli(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,8 @@ PRECISIONS = ("fp16", "fp32", "int8")           # = aclnet_core.export.tensorrt_
 BENCH_BACKENDS = ("torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-trt", "tensorrt",
                   "auto")
 CPU_BENCH_BATCHES = "1,2,4,8,16,32,64,128,256"
+VS_PRESETS = ("base", "lite")                   # = aclnet_core.model.presets.PRESETS
+VS_DEFAULT_SHAPE = (52, 20)                     # = aclnet_core.bench.vs_baseline DEFAULT_WINDOW, DEFAULT_JOINTS
 
 # opsets the exporter accepts: TensorRT needs >= 17; above the installed onnx package's newest, torch fails late
 MIN_OPSET, MAX_OPSET = 17, 23
@@ -166,6 +168,15 @@ def add_model_bench_args(parser: argparse.ArgumentParser) -> None:
          help="split each point into rounds and also report the best round's median (default: 1)")
     _add(group, "--threads", type=int_range(1, 1024), help="CPU threads for torch and ONNX Runtime (default: torch decides; ONNX Runtime 1)")
     _add(group, "--out", help="output prefix for .csv/.json/.png (default: runs/bench/model-<name>)")
+    vs = parser.add_argument_group("against the straightforward baseline (--vs-baseline)")
+    _add(vs, "--vs-baseline", action="store_true",
+         help="time the product encoder and the paper-style baseline interleaved (batch 1; --model CKPT or "
+              "--preset; backend torch or onnxruntime-cpu; default 1 thread); the last line is `ratio <value>`")
+    _add(vs, "--preset", choices=VS_PRESETS, help="with --vs-baseline: an untrained encoder of this preset")
+    _add(vs, "--window", type=int_range(4, 100_000), help=f"with --vs-baseline: frames T (default: the model's, "
+         f"or {VS_DEFAULT_SHAPE[0]})")
+    _add(vs, "--joints", type=int_range(1, 10_000), help=f"with --vs-baseline --preset: joints V (default "
+         f"{VS_DEFAULT_SHAPE[1]})")
 
 
 def is_model_bench(args: argparse.Namespace) -> bool:
@@ -212,4 +223,22 @@ def run_model_bench_cli(args: argparse.Namespace) -> int:
         print(f"{r.backend:<18} {r.runs_on:<18} {r.batch:>5} {r.p50_ms:>9.2f} {r.p95_ms:>9.2f} {r.best_p50_ms:>9.2f} "
               f"{r.cpu_ms:>9.2f} {r.throughput:>10.0f}")
     print(f"wrote {out}.csv, {out}.json, {out}.png")
+    return 0
+
+
+def run_vs_baseline_cli(args: argparse.Namespace, backend: str) -> int:
+    """`bench --vs-baseline`: print the interleaved timing of product and baseline; `ratio <value>` last."""
+    from aclnet_core.bench.vs_baseline import run_vs_baseline
+    from aclnet_core.errors import UserError
+
+    backend = {"auto": "torch", "torch-cpu": "torch"}.get(backend, backend)
+    if backend not in ("torch", "onnxruntime-cpu"):
+        raise UserError(f"--vs-baseline runs on torch or onnxruntime-cpu, not {backend}")
+    model = getattr(args, "model", None)
+    if model is None and getattr(args, "preset", None) is None:
+        raise UserError("--vs-baseline needs --model CKPT or --preset base|lite")
+    result = run_vs_baseline(model, getattr(args, "preset", None), backend, getattr(args, "window", None),
+                             getattr(args, "joints", None), iters=getattr(args, "iters", 50),
+                             warmup=min(int(getattr(args, "warmup", 5)), 20), threads=getattr(args, "threads", None) or 1)
+    print(result.report())
     return 0

@@ -1,7 +1,10 @@
-"""PyTorch backend (CPU or CUDA, FP16 on CUDA)."""
+"""PyTorch backend (CPU or CUDA, FP16 on CUDA). On the CPU it runs `traced_for_inference(model)`: the
+same function with BN folded and the 1×1 convolutions as matrix products, traced per input shape
+(docs/RESULTS.md, "Encoder speed")."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,8 @@ from aclnet_core.errors import UserError
 from aclnet_core.model.checkpoint import model_from_checkpoint
 from aclnet_core.model.encoder import ACLNet
 from aclnet_core.model.metadata import ModelMetadata
+
+TRACE_ENV = "ACLNET_TORCH_TRACE"     # 0: run the fast form eagerly, without TorchScript traces
 
 
 class TorchRuntime:
@@ -26,6 +31,13 @@ class TorchRuntime:
             self.model = self.model.half()
         self.meta = meta
         self.backend = f"torch-{self.device.type}" + ("-fp16" if self.half else "")
+        self._forward = self.model.inference_forward
+        if self.device.type == "cpu" and not self.half:
+            from aclnet_core.model.fast_inference import fuse_for_inference, traced_for_inference
+            trace = os.environ.get(TRACE_ENV, "1").strip() != "0"
+            # the batch-1 window is traced now (about 0.5 s): the live app's common case; other batches run eagerly
+            self._forward = (traced_for_inference(self.model, meta.input_shape(1)) if trace
+                             else fuse_for_inference(self.model))
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TorchRuntime:
@@ -37,5 +49,5 @@ class TorchRuntime:
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
         if self.half:
             t = t.half()
-        logits, embedding = self.model.inference_forward(t)
+        logits, embedding = self._forward(t)
         return logits.float().cpu().numpy(), embedding.float().cpu().numpy()
