@@ -11,7 +11,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from aclnet_core.cli_types import OneLineArgumentParser, finite_float, float_list, int_range
+from aclnet_core.cli_types import (
+    OneLineArgumentParser,
+    finite_float,
+    float_list,
+    int_range,
+    name_list,
+    regex,
+)
 from aclnet_core.train.config_checks import MAX_WINDOW
 
 ROOT = Path(__file__).resolve().parent
@@ -161,7 +168,8 @@ def add_eval_parser(sub) -> None:
                        "Several checkpoints are fused as a weighted sum of softmax probabilities. " + TRUST_NOTE)
     p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
     _add_data_args(p, ("split",))
-    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10)")
+    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10); "
+                   "with --task identification, the windows per sequence that make its template")
     p.add_argument("--flip", action="store_true",
                    help="also average over the mirrored clips (left/right swapped); only for models trained with "
                         "flip augmentation, i.e. where left and right do not change the label")
@@ -172,7 +180,48 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="override a data option of the checkpoint's config (YAML value), e.g. --option seed=7 "
                         "--option n_eval_per_class=50 for a fresh synthetic test set")
+    p.add_argument("--task", choices=("action", "identification"), default="action",
+                   help="action: class accuracy (default); identification: gait/person identification of a gallery "
+                        "split against probe splits, people enrolled as templates as the app does "
+                        "(rank-1/5, mAP, TAR@FAR, EER, per condition)")
+    g = p.add_argument_group("identification (--task identification)")
+    g.add_argument("--gallery-split", metavar="NAME", help="split enrolled as the gallery (default train)")
+    g.add_argument("--probe-split", type=name_list, metavar="NAME[,NAME…]",
+                   help="probe split(s) (default val); several splits are reported one by one as conditions")
+    g.add_argument("--templates", choices=("person", "walk"),
+                   help="person (default): one template per person from all their gallery windows; walk: one "
+                        "per gallery sequence, a person scoring their best")
+    g.add_argument("--condition-key", type=regex, metavar="REGEX",
+                   help="group probes by what this regular expression finds in the sequence name (its first "
+                        "group), e.g. '_v(\\d+)' for the view, and report each condition")
+    g.add_argument("--far", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True),
+                   help="false accept rate of the TAR@FAR operating point (default 0.01)")
     p.set_defaults(func=run_eval)
+
+
+ID_ONLY = ("gallery_split", "probe_split", "templates", "condition_key", "far")
+
+
+def run_identification(args: argparse.Namespace, overrides: dict) -> int:
+    """`eval --task identification`: aclnet_core.eval.id_protocol on one checkpoint."""
+    import json
+
+    from aclnet_core.errors import UserError
+    from aclnet_core.eval.id_protocol import IdProtocol, evaluate_protocol, format_report
+
+    if len(args.checkpoints) != 1:
+        raise UserError("--task identification evaluates one checkpoint at a time")
+    for flag, given in (("--split", args.split), ("--weights", args.weights), ("--flip", args.flip or None)):
+        if given is not None:
+            raise UserError(f"{flag} is for --task action; identification uses --gallery-split / --probe-split")
+    protocol = IdProtocol(gallery_split=args.gallery_split or "train", probe_splits=args.probe_split or ("val",),
+                          templates=args.templates or "person", condition_key=args.condition_key or "",
+                          far=0.01 if args.far is None else args.far, clips=args.clips)
+    result = evaluate_protocol(args.checkpoints[0], overrides, protocol, args.out)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_report(result))
+    if args.out and not args.json:
+        print(f"results in {args.out}/identification.json")
+    return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -191,6 +240,13 @@ def run_eval(args: argparse.Namespace) -> int:
         from aclnet_core.train.config import apply_overrides
 
         overrides["options"] = apply_overrides({}, args.option)
+    if args.task == "identification":
+        return run_identification(args, overrides)
+    given = [name for name in ID_ONLY if getattr(args, name) is not None]
+    if given:
+        from aclnet_core.errors import UserError
+
+        raise UserError(f"--{given[0].replace('_', '-')} needs --task identification")
     result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out, flip=args.flip)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
