@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aclnet_core.cli_types import (
     OneLineArgumentParser,
+    epochs_arg,
     finite_float,
     float_list,
     int_range,
@@ -46,7 +47,10 @@ def add_train_parser(sub) -> None:
     p.add_argument("--preset", choices=("lite", "base"))
     p.add_argument("--modality", choices=("j", "b", "jm", "bm", "k", "km"))
     p.add_argument("--window", type=int_range(1, MAX_WINDOW), help=f"frames per clip fed to the model (1..{MAX_WINDOW})")
-    p.add_argument("--epochs", type=int_range(1, 100_000))
+    p.add_argument("--epochs", type=epochs_arg, metavar="N|auto",
+                   help="epochs, or auto: a budget of optim.auto_steps optimiser steps (default 3000) sized from "
+                        "the training set, 5%% warm-up, and, unless set, label smoothing 0.1 and EMA of weights "
+                        "(docs/TRAINING.md)")
     p.add_argument("--batch-size", type=int_range(1, 65_536))
     p.add_argument("--lr", type=finite_float(0.0, 10.0, lo_open=True), help="learning rate, in (0, 10]")
     p.add_argument("--seed", type=int_range(0, 2**32 - 1))
@@ -103,6 +107,8 @@ def train_config(args: argparse.Namespace):
         overrides = _recordings_defaults(args, overrides, from_scratch)
     template = load_config(args.config, args.overrides) if args.config else None
     cfg = load_config(args.config, overrides + args.overrides)
+    if not args.resume:
+        cfg = _auto_regularisation(args, cfg, overrides)
     if template is not None and template.data.kind != cfg.data.kind:   # the template's kind-specific options
         dropped = sorted(cfg.data.options)                               # do not apply to another kind
         cfg.data.options, cfg.data.label_names = {}, None
@@ -110,6 +116,21 @@ def train_config(args: argparse.Namespace):
             print(f"note: {cfg.data.kind} data: dropped the config's {template.data.kind} options "
                   f"({', '.join(dropped)})", file=sys.stderr)
     return cfg
+
+
+def _auto_regularisation(args: argparse.Namespace, cfg, overrides: list[str]):
+    """`--epochs auto` (or a config's `epochs: auto`) adds small-set regularisation the user did not set."""
+    from aclnet_core.train.budget import is_auto, small_data_regularisation
+    from aclnet_core.train.config import load_config
+
+    if not is_auto(cfg.optim.epochs):
+        return cfg
+    explicit = {item.split("=", 1)[0].strip() for item in overrides + args.overrides}
+    extra = small_data_regularisation(cfg, explicit)
+    if not extra:
+        return cfg
+    print(f"note: --epochs auto adds {', '.join(extra)} (set them to change)", file=sys.stderr)
+    return load_config(args.config, overrides + extra + args.overrides)
 
 
 def _recordings_defaults(args: argparse.Namespace, overrides: list[str], from_scratch: bool) -> list[str]:

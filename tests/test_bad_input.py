@@ -107,6 +107,11 @@ CASES = [
     ("train", ["train", "--config", str(ROOT / "configs" / "synthetic_action_lite.yaml"), "--train-split",
                "nosuch", "--out", "{run}"], "nosuch"),
     ("train", ["train", "--resume", "{missing.pt}"], "not found"),
+    ("train", ["train", "--epochs", "sometimes"], "--epochs"),
+    ("train", ["train", "--epochs", "0"], "--epochs"),
+    ("train", ["train", "--set", "optim.epochs=often"], "optim.epochs"),
+    ("train", ["train", "--set", "optim.auto_steps=0"], "optim.auto_steps"),
+    ("train", TRAIN + ["--set", "optim.ema=auto"], "needs optim.epochs: auto"),
     # eval
     ("eval", ["eval", "{model.pt}", "--weights", "nan"], "--weights"),
     ("eval", ["eval", "{model.pt}", "--weights", "-1"], "--weights"),

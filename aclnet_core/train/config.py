@@ -38,7 +38,7 @@ class PreprocessSection:
 
 @dataclass
 class OptimConfig:
-    epochs: int = 60
+    epochs: int | str = 60           # or 'auto': sized from the training set (aclnet_core.train.budget)
     batch_size: int = 16
     lr: float = 0.025                # for batch 16; scaled linearly with batch size × world size
     momentum: float = 0.9
@@ -47,7 +47,10 @@ class OptimConfig:
     warmup_epochs: float = 0.0
     min_lr: float = 0.0
     label_smoothing: float = 0.0     # cross-entropy target smoothing (0 = off; 0.1 helps small sets)
-    ema: float = 0.0                 # decay of an exponential moving average of the weights (0 = off, e.g. 0.998)
+    ema: float | str = 0.0           # decay of an exponential moving average of the weights (0 = off, e.g. 0.998;
+                                     # 'auto' with epochs 'auto': about the last 10 % of the steps)
+    auto_steps: int = 3000           # optimiser steps that epochs 'auto' aims at
+    auto_plan: dict[str, Any] = field(default_factory=dict)   # how 'auto' was resolved (written by the trainer)
 
 
 @dataclass
