@@ -112,6 +112,9 @@ CASES = [
     ("train", ["train", "--set", "optim.epochs=often"], "optim.epochs"),
     ("train", ["train", "--set", "optim.auto_steps=0"], "optim.auto_steps"),
     ("train", TRAIN + ["--set", "optim.ema=auto"], "needs optim.epochs: auto"),
+    ("train", ["train", "--set", "data.dims=4"], "data.dims"),
+    ("train", TRAIN + ["--set", "data.dims=1"], "data.dims"),
+    ("train", ["train", "--set", "data.train_limit=-1"], "data.train_limit"),
     # eval
     ("eval", ["eval", "{model.pt}", "--weights", "nan"], "--weights"),
     ("eval", ["eval", "{model.pt}", "--weights", "-1"], "--weights"),

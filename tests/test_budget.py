@@ -88,3 +88,20 @@ def test_cli_epochs_auto_stores_the_schedule_and_resumes_exactly(tmp_path, capsy
     assert b["config"]["optim"] == optim and b["epoch"] == 20
     for key in a["model"]:
         assert torch.allclose(a["model"][key].float(), b["model"][key].float(), atol=1e-6), key
+
+
+def test_train_limit_draws_the_same_stratified_clips_for_every_run():
+    import numpy as np
+
+    from aclnet_core.data.sequence import SkeletonSequence
+    from aclnet_core.train.data_setup import limit_clips
+
+    seqs = [SkeletonSequence(np.zeros((1, 4, 20, 3), np.float32), label, "kinect20", f"s{i}")
+            for i, label in enumerate([0] * 60 + [1] * 30 + [2] * 10)]
+    kept = limit_clips(seqs, 20)
+    assert [s.label for s in kept].count(0) == 12 and [s.label for s in kept].count(1) == 6
+    assert [s.label for s in kept].count(2) == 2 and len(kept) == 20
+    assert [s.name for s in kept] == [s.name for s in limit_clips(seqs, 20)]            # fixed draw
+    assert [s.name for s in kept] == sorted((s.name for s in kept), key=lambda n: int(n[1:]))  # original order
+    assert limit_clips(seqs, 0) is seqs and limit_clips(seqs, 500) is seqs
+    assert len(limit_clips(seqs, 2)) == 3                                                 # every class kept

@@ -22,6 +22,10 @@ class DataConfig:
     label_names: list[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)   # kind-specific (e.g. synthetic sizes, label_by)
     fps: float = 30.0                # frame rate of the sequences (NTU, NW-UCLA, the synthetic generator: 30)
+    train_limit: int = 0             # >0: train on at most this many clips, a fixed class-stratified draw (seed 0;
+                                     # small-data checks: the same clips whatever the run's seed)
+    dims: int = 0                    # 0: coordinates as loaded; 2: keep x and y (a 2D projection, e.g. to pretrain
+                                     # from 3D mocap for a 2D pose-estimator dataset)
 
 
 @dataclass

@@ -27,6 +27,8 @@ RULES: dict[str, tuple[str, float | None, float | None, bool]] = {
     "preprocess.window": ("int", 1, MAX_WINDOW, False),
     "preprocess.num_person": ("int", 1, 16, False),
     "data.fps": ("float", 0.0, 10_000.0, True),
+    "data.dims": ("int", 0, 3, False),
+    "data.train_limit": ("int", 0, 10**9, False),
     "head_dropout": ("float", 0.0, 0.99, False),
     "seed": ("int", 0, 2**32 - 1, False),
     "workers": ("int", 0, 256, False),

@@ -94,6 +94,7 @@ class Trainer:
 
         self.layout = get_layout(cfg.data.layout) if cfg.data.layout else None
         train_seqs, self.labels = data_setup.load_split(cfg.data, cfg.data.train_split)
+        train_seqs = data_setup.limit_clips(train_seqs, cfg.data.train_limit)
         val_seqs, _ = data_setup.load_split(cfg.data, cfg.data.val_split)
         self.preprocess = data_setup.preprocess_config(cfg)
         from aclnet_core.data.dataset import SkeletonDataset
