@@ -11,7 +11,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from aclnet_core.cli_types import OneLineArgumentParser, finite_float, float_list, int_range
+from aclnet_core.cli_types import (
+    OneLineArgumentParser,
+    epochs_arg,
+    finite_float,
+    float_list,
+    int_range,
+    name_list,
+    regex,
+)
 from aclnet_core.train.config_checks import MAX_WINDOW
 
 ROOT = Path(__file__).resolve().parent
@@ -39,7 +47,10 @@ def add_train_parser(sub) -> None:
     p.add_argument("--preset", choices=("lite", "base"))
     p.add_argument("--modality", choices=("j", "b", "jm", "bm", "k", "km"))
     p.add_argument("--window", type=int_range(1, MAX_WINDOW), help=f"frames per clip fed to the model (1..{MAX_WINDOW})")
-    p.add_argument("--epochs", type=int_range(1, 100_000))
+    p.add_argument("--epochs", type=epochs_arg, metavar="N|auto",
+                   help="epochs, or auto: a budget of optim.auto_steps optimiser steps (default 3000) sized from "
+                        "the training set, 5%% warm-up, and, unless set, label smoothing 0.1 and EMA of weights "
+                        "(docs/TRAINING.md)")
     p.add_argument("--batch-size", type=int_range(1, 65_536))
     p.add_argument("--lr", type=finite_float(0.0, 10.0, lo_open=True), help="learning rate, in (0, 10]")
     p.add_argument("--seed", type=int_range(0, 2**32 - 1))
@@ -96,6 +107,8 @@ def train_config(args: argparse.Namespace):
         overrides = _recordings_defaults(args, overrides, from_scratch)
     template = load_config(args.config, args.overrides) if args.config else None
     cfg = load_config(args.config, overrides + args.overrides)
+    if not args.resume:
+        cfg = _auto_regularisation(args, cfg, overrides)
     if template is not None and template.data.kind != cfg.data.kind:   # the template's kind-specific options
         dropped = sorted(cfg.data.options)                               # do not apply to another kind
         cfg.data.options, cfg.data.label_names = {}, None
@@ -103,6 +116,21 @@ def train_config(args: argparse.Namespace):
             print(f"note: {cfg.data.kind} data: dropped the config's {template.data.kind} options "
                   f"({', '.join(dropped)})", file=sys.stderr)
     return cfg
+
+
+def _auto_regularisation(args: argparse.Namespace, cfg, overrides: list[str]):
+    """`--epochs auto` (or a config's `epochs: auto`) adds small-set regularisation the user did not set."""
+    from aclnet_core.train.budget import is_auto, small_data_regularisation
+    from aclnet_core.train.config import load_config
+
+    if not is_auto(cfg.optim.epochs):
+        return cfg
+    explicit = {item.split("=", 1)[0].strip() for item in overrides + args.overrides}
+    extra = small_data_regularisation(cfg, explicit)
+    if not extra:
+        return cfg
+    print(f"note: --epochs auto adds {', '.join(extra)} (set them to change)", file=sys.stderr)
+    return load_config(args.config, overrides + extra + args.overrides)
 
 
 def _recordings_defaults(args: argparse.Namespace, overrides: list[str], from_scratch: bool) -> list[str]:
@@ -161,7 +189,8 @@ def add_eval_parser(sub) -> None:
                        "Several checkpoints are fused as a weighted sum of softmax probabilities. " + TRUST_NOTE)
     p.add_argument("checkpoints", nargs="+", type=Path, metavar="CKPT")
     _add_data_args(p, ("split",))
-    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10)")
+    p.add_argument("--clips", type=int_range(1, 1000), default=10, help="test clips per sample (default 10); "
+                   "with --task identification, the windows per sequence that make its template")
     p.add_argument("--flip", action="store_true",
                    help="also average over the mirrored clips (left/right swapped); only for models trained with "
                         "flip augmentation, i.e. where left and right do not change the label")
@@ -172,7 +201,48 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="override a data option of the checkpoint's config (YAML value), e.g. --option seed=7 "
                         "--option n_eval_per_class=50 for a fresh synthetic test set")
+    p.add_argument("--task", choices=("action", "identification"), default="action",
+                   help="action: class accuracy (default); identification: gait/person identification of a gallery "
+                        "split against probe splits, people enrolled as templates as the app does "
+                        "(rank-1/5, mAP, TAR@FAR, EER, per condition)")
+    g = p.add_argument_group("identification (--task identification)")
+    g.add_argument("--gallery-split", metavar="NAME", help="split enrolled as the gallery (default train)")
+    g.add_argument("--probe-split", type=name_list, metavar="NAME[,NAME…]",
+                   help="probe split(s) (default val); several splits are reported one by one as conditions")
+    g.add_argument("--templates", choices=("person", "walk"),
+                   help="person (default): one template per person from all their gallery windows; walk: one "
+                        "per gallery sequence, a person scoring their best")
+    g.add_argument("--condition-key", type=regex, metavar="REGEX",
+                   help="group probes by what this regular expression finds in the sequence name (its first "
+                        "group), e.g. '_v(\\d+)' for the view, and report each condition")
+    g.add_argument("--far", type=finite_float(0.0, 1.0, lo_open=True, hi_open=True),
+                   help="false accept rate of the TAR@FAR operating point (default 0.01)")
     p.set_defaults(func=run_eval)
+
+
+ID_ONLY = ("gallery_split", "probe_split", "templates", "condition_key", "far")
+
+
+def run_identification(args: argparse.Namespace, overrides: dict) -> int:
+    """`eval --task identification`: aclnet_core.eval.id_protocol on one checkpoint."""
+    import json
+
+    from aclnet_core.errors import UserError
+    from aclnet_core.eval.id_protocol import IdProtocol, evaluate_protocol, format_report
+
+    if len(args.checkpoints) != 1:
+        raise UserError("--task identification evaluates one checkpoint at a time")
+    for flag, given in (("--split", args.split), ("--weights", args.weights), ("--flip", args.flip or None)):
+        if given is not None:
+            raise UserError(f"{flag} is for --task action; identification uses --gallery-split / --probe-split")
+    protocol = IdProtocol(gallery_split=args.gallery_split or "train", probe_splits=args.probe_split or ("val",),
+                          templates=args.templates or "person", condition_key=args.condition_key or "",
+                          far=0.01 if args.far is None else args.far, clips=args.clips)
+    result = evaluate_protocol(args.checkpoints[0], overrides, protocol, args.out)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_report(result))
+    if args.out and not args.json:
+        print(f"results in {args.out}/identification.json")
+    return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -191,6 +261,13 @@ def run_eval(args: argparse.Namespace) -> int:
         from aclnet_core.train.config import apply_overrides
 
         overrides["options"] = apply_overrides({}, args.option)
+    if args.task == "identification":
+        return run_identification(args, overrides)
+    given = [name for name in ID_ONLY if getattr(args, name) is not None]
+    if given:
+        from aclnet_core.errors import UserError
+
+        raise UserError(f"--{given[0].replace('_', '-')} needs --task identification")
     result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out, flip=args.flip)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))

@@ -158,3 +158,31 @@ def float_list(lo: float | None = None, hi: float | None = None, *, lo_open: boo
 
     parse.__name__ = "list"
     return parse
+
+
+def name_list(text: str) -> tuple[str, ...]:
+    """Comma-separated non-empty names (e.g. probe splits ``nm,bg,cl``), without repeats."""
+    parts = tuple(p.strip() for p in text.split(","))
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    if len(set(parts)) != len(parts):
+        raise argparse.ArgumentTypeError(f"a name is repeated in {text!r}")
+    return parts
+
+
+def regex(text: str) -> str:
+    """A regular expression (checked here; returned as given)."""
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid regular expression ({exc})") from None
+    return text
+
+
+def epochs_arg(text: str) -> int | str:
+    """A number of epochs (1..100000) or ``auto`` (sized from the training set: aclnet_core.train.budget)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    return int_range(1, 100_000)(text)

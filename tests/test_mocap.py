@@ -316,3 +316,34 @@ def test_short_stride_option_is_checked_and_applies_to_its_class(tiny_mocap: Pat
     for bad in ({"walk": [0.0, 1.0]}, {"walk": [0.9, 0.5]}, {"walk": "x"}, [0.5, 1.0]):
         with pytest.raises(UserError, match="short_stride"):
             load_mocap_split(_data(tiny_mocap, **opts, short_stride=bad), "train")
+
+def test_mocap_pretrains_a_2d_coco17_encoder(tiny_mocap: Path, tmp_path: Path):
+    """data.dims: 2 keeps the rendered camera's x and y: the run trains a 2-channel model for 2D keypoint data."""
+    from aclnet_core.model.checkpoint import load_checkpoint
+    from aclnet_core.train.config import load_config
+    from aclnet_core.train.data_setup import load_split
+    from aclnet_core.train.trainer import Trainer
+
+    overrides = [f"data.path={tiny_mocap}", "data.kind=mocap", "data.layout=coco17", "data.dims=2", "data.fps=10",
+                 "data.options={n_per_class: 4, segment_s: 2.0, splits: {val: ['test:c'], test: ['test:d']}}",
+                 "preprocess.window=8", "optim.epochs=1", "optim.batch_size=4", "acl.memory_size=8",
+                 f"out_dir={tmp_path / 'run'}"]
+    cfg = load_config(None, overrides)
+    seqs, _ = load_split(cfg.data, "train")
+    three, _ = load_split(load_config(None, overrides[:3] + overrides[4:]).data, "train")
+    assert all(s.keypoint.shape == (1, 20, 17, 2) for s in seqs)
+    assert np.array_equal(seqs[0].keypoint, three[0].keypoint[..., :2])   # the same render, z dropped
+    Trainer(cfg, progress=False).fit()
+    meta = load_checkpoint(tmp_path / "run" / "last.pt")["meta"]
+    assert meta.in_channels == 2 and meta.layout == "coco17"
+
+
+@pytest.mark.parametrize(("layout", "dims"), [("kinect20", 0), ("ntu25", 0), ("coco17", 2)])
+def test_pretraining_configs_exist_per_layout(layout: str, dims: int):
+    from aclnet_core.train.config import load_config
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = load_config(root / "configs" / f"pretrain_mocap_{layout}.yaml")
+    assert cfg.data.kind == "mocap" and cfg.data.layout == layout and cfg.data.dims == dims
+    assert len(cfg.data.options["label_map"]) + len(cfg.data.options["synthetic_classes"]) >= 20
+    assert cfg.optim.label_smoothing > 0 and not cfg.init_from

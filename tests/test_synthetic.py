@@ -290,3 +290,17 @@ def test_synthetic_splits_in_other_layouts_keep_their_axes():
     assert np.all(kin.keypoint[0, seen, head, 1] > kin.keypoint[0, seen, hip, 1])  # y up, as Kinect
     with pytest.raises(UserError, match="cannot be given in the kinect25 layout|unknown"):
         load_synthetic_split(DataConfig(kind="synthetic", layout="kinect25", options=opts), "train")
+
+
+def test_synthetic_probe_walks_are_named_by_condition():
+    """Probe names end in nm / bag / coat, so `eval --task identification --condition-key` can report each."""
+    from aclnet_core.data.synthetic_dataset import load_synthetic_split
+    from aclnet_core.eval.id_protocol import condition_names
+    from aclnet_core.train.config import DataConfig
+
+    opts = {"task": "gait", "eval_identities": [192, 194], "eval_sequences_per_id": 3}
+    probe, _ = load_synthetic_split(DataConfig(kind="synthetic", layout="mediapipe33", options=opts), "probe")
+    conditions = condition_names([s.name for s in probe], ["probe"] * len(probe), "_(nm|bag|coat)$")
+    assert sorted(conditions) == ["bag", "bag", "coat", "coat", "nm", "nm"]      # j % 3 per identity
+    gallery, _ = load_synthetic_split(DataConfig(kind="synthetic", layout="mediapipe33", options=opts), "gallery")
+    assert all(s.name.endswith("_nm") for s in gallery)                           # galleries walk normally

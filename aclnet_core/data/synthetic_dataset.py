@@ -7,6 +7,8 @@ Gait task (`data.options.task: gait`): identities are classes. train_identities 
 trained on; split 'train' draws any direction/speed/perturbation, split 'val' draws probe conditions of the same
 identities (closed-set monitoring). Splits 'gallery' and 'probe' use the held-out identities
 eval_identities [lo, hi) (default [192, 256)) for open-set identification; their labels are identity numbers.
+Sequence names end in the walk's condition (``_nm``, ``_bag``, ``_coat``): `eval --task identification
+--condition-key '_(nm|bag|coat)$'` reports each.
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ def to_layout(seq: SkeletonSequence, layout: str) -> SkeletonSequence:
                             score=convert_score(seq.score, seq.layout, layout))
 
 
+def _walk_condition(sample: Any) -> str:
+    """A walk's condition for per-condition identification results: nm (normal), bag or coat."""
+    return (sample.meta or {}).get("perturbation") or "nm"
+
+
 def _int_option(opts: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
     """An integer data option in [lo, hi], or a one-line UserError naming it."""
     value = opts.get(key, default)
@@ -104,6 +111,6 @@ def _load_mediapipe33(data: Any, split: str) -> tuple[list[SkeletonSequence], li
         offset = 0
     else:
         raise UserError(f"unknown synthetic gait split {split!r}; choose train, val, gallery or probe")
-    seqs = [sample_to_sequence(s, s.identity - offset, f"{split}_{i:05d}_id{s.identity:03d}")
+    seqs = [sample_to_sequence(s, s.identity - offset, f"{split}_{i:05d}_id{s.identity:03d}_{_walk_condition(s)}")
             for i, s in enumerate(samples)]
     return seqs, names

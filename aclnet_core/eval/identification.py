@@ -11,6 +11,9 @@ Conventions (the usual re-identification ones):
 Usage: `python -m aclnet_core.eval.identification CKPT --gallery-split train --probe-split val`; with
 `--write-threshold` the threshold reached at the target FAR is stored in the checkpoint's metadata
 (`meta.extra['identity_threshold']`), where the app takes its default open-set threshold from.
+This module ranks single gallery samples; `python main.py eval CKPT --task identification`
+(`aclnet_core.eval.id_protocol`) enrols one template per person as the app does, with `--layout` and a
+per-condition breakdown, on the same metric functions.
 """
 
 from __future__ import annotations

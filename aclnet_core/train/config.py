@@ -22,6 +22,10 @@ class DataConfig:
     label_names: list[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)   # kind-specific (e.g. synthetic sizes, label_by)
     fps: float = 30.0                # frame rate of the sequences (NTU, NW-UCLA, the synthetic generator: 30)
+    train_limit: int = 0             # >0: train on at most this many clips, a fixed class-stratified draw (seed 0;
+                                     # small-data checks: the same clips whatever the run's seed)
+    dims: int = 0                    # 0: coordinates as loaded; 2: keep x and y (a 2D projection, e.g. to pretrain
+                                     # from 3D mocap for a 2D pose-estimator dataset)
 
 
 @dataclass
@@ -39,7 +43,7 @@ class PreprocessSection:
 
 @dataclass
 class OptimConfig:
-    epochs: int = 60
+    epochs: int | str = 60           # or 'auto': sized from the training set (aclnet_core.train.budget)
     batch_size: int = 16
     lr: float = 0.025                # for batch 16; scaled linearly with batch size × world size
     momentum: float = 0.9
@@ -48,7 +52,10 @@ class OptimConfig:
     warmup_epochs: float = 0.0
     min_lr: float = 0.0
     label_smoothing: float = 0.0     # cross-entropy target smoothing (0 = off; 0.1 helps small sets)
-    ema: float = 0.0                 # decay of an exponential moving average of the weights (0 = off, e.g. 0.998)
+    ema: float | str = 0.0           # decay of an exponential moving average of the weights (0 = off, e.g. 0.998;
+                                     # 'auto' with epochs 'auto': about the last 10 % of the steps)
+    auto_steps: int = 3000           # optimiser steps that epochs 'auto' aims at
+    auto_plan: dict[str, Any] = field(default_factory=dict)   # how 'auto' was resolved (written by the trainer)
 
 
 @dataclass

@@ -23,9 +23,12 @@ RULES: dict[str, tuple[str, float | None, float | None, bool]] = {
     "optim.min_lr": ("float", 0.0, 10.0, False),
     "optim.label_smoothing": ("float", 0.0, 0.5, False),
     "optim.ema": ("float", 0.0, 0.99999, False),
+    "optim.auto_steps": ("int", 1, 10_000_000, False),
     "preprocess.window": ("int", 1, MAX_WINDOW, False),
     "preprocess.num_person": ("int", 1, 16, False),
     "data.fps": ("float", 0.0, 10_000.0, True),
+    "data.dims": ("int", 0, 3, False),
+    "data.train_limit": ("int", 0, 10**9, False),
     "head_dropout": ("float", 0.0, 0.99, False),
     "seed": ("int", 0, 2**32 - 1, False),
     "workers": ("int", 0, 256, False),
@@ -34,6 +37,9 @@ RULES: dict[str, tuple[str, float | None, float | None, bool]] = {
     "val_clips": ("int", 1, 1000, False),
     "test_clips": ("int", 1, 1000, False),
 }
+
+
+AUTO_KEYS = ("optim.epochs", "optim.ema")   # may also be 'auto' (aclnet_core.train.budget)
 
 
 def _get(cfg: Any, dotted: str) -> Any:
@@ -57,5 +63,10 @@ def check_value(key: str, value: Any) -> None:
 
 def check_config(cfg: Any) -> None:
     """Check every numeric setting of a TrainConfig (see RULES)."""
+    from aclnet_core.train.budget import is_auto
+
     for key in RULES:
-        check_value(key, _get(cfg, key))
+        value = _get(cfg, key)
+        if key in AUTO_KEYS and is_auto(value):
+            continue
+        check_value(key, value)

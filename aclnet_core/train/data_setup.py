@@ -32,7 +32,39 @@ def load_split(data: DataConfig, split: str) -> tuple[list[SkeletonSequence], li
     if not seqs:
         raise UserError(f"split {split!r} of {data.path or data.kind} holds no sequences")
     check_finite(seqs, data.path or data.kind)
-    return seqs, list(names)
+    return keep_dims(seqs, data.dims), list(names)
+
+
+def keep_dims(seqs: list[SkeletonSequence], dims: int) -> list[SkeletonSequence]:
+    """`data.dims: 2` keeps x and y of 3D sequences (an orthographic projection along the camera's z axis)."""
+    if dims in (0, 3) or all(s.keypoint.shape[-1] <= dims for s in seqs):
+        return seqs
+    if dims != 2:
+        raise UserError(f"data.dims must be 0 (as loaded), 2 or 3, got {dims}")
+    from dataclasses import replace
+
+    return [replace(s, keypoint=s.keypoint[..., :2].copy()) for s in seqs]
+
+
+def limit_clips(seqs: list[SkeletonSequence], limit: int, seed: int = 0) -> list[SkeletonSequence]:
+    """At most `limit` sequences (0 = all), drawn per class in proportion to its size (at least one each), in
+    their original order. The draw depends on `seed` only, not on the training seed."""
+    import numpy as np
+
+    if limit <= 0 or limit >= len(seqs):
+        return seqs
+    labels = np.array([s.label for s in seqs])
+    classes, counts = np.unique(labels, return_counts=True)
+    quota = np.maximum(1, np.floor(counts * limit / len(seqs)).astype(int))
+    order = np.argsort(-(counts * limit / len(seqs) - quota), kind="stable")   # largest remainders first
+    for k in order[: max(0, limit - int(quota.sum()))]:
+        quota[k] += 1
+    rng = np.random.default_rng(seed)
+    keep: list[int] = []
+    for c, q in zip(classes, quota):
+        members = np.flatnonzero(labels == c)
+        keep += rng.choice(members, size=min(int(q), members.size), replace=False).tolist()
+    return [seqs[i] for i in sorted(keep)]
 
 
 def apply_root_motion(cfg: TrainConfig) -> None:

@@ -95,12 +95,14 @@ class Trainer:
         self.layout = get_layout(cfg.data.layout) if cfg.data.layout else None
         data_setup.apply_root_motion(cfg)
         train_seqs, self.labels = data_setup.load_split(cfg.data, cfg.data.train_split)
+        train_seqs = data_setup.limit_clips(train_seqs, cfg.data.train_limit)
         val_seqs, _ = data_setup.load_split(cfg.data, cfg.data.val_split)
         self.preprocess = data_setup.preprocess_config(cfg)
         from aclnet_core.data.dataset import SkeletonDataset
         self.train_set = SkeletonDataset(train_seqs, self.preprocess, train=True,
                                          augment=data_setup.augment_config(cfg), seed=cfg.seed)
         self.val_set = SkeletonDataset(val_seqs, self.preprocess, train=False, num_clips=cfg.val_clips, seed=cfg.seed)
+        cfg = self._resolve_auto(cfg, len(train_seqs))
         sample, _ = self.train_set[0]
         in_channels, num_joints = int(sample.shape[-1]), int(sample.shape[-2])
         num_classes = len(self.labels)
@@ -150,6 +152,17 @@ class Trainer:
             self._restore(self._resume_payload)
         self.ddp_model = (DistributedDataParallel(self.model, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
                           if self.dist.enabled else self.model)
+
+    def _resolve_auto(self, cfg: TrainConfig, num_train: int) -> TrainConfig:
+        """`optim.epochs: auto` -> concrete epochs, warm-up (and EMA decay), stored in the run's config."""
+        from aclnet_core.train.budget import resolve_auto
+
+        cfg, plan = resolve_auto(cfg, num_train, self.dist.world_size)
+        if plan is not None and self.dist.is_main:
+            ema = f", EMA decay {cfg.optim.ema:g}" if cfg.optim.ema else ""
+            print(f"note: {plan.note()}{ema}")
+        self.cfg = cfg
+        return cfg
 
     # ----------------------------------------------------------------------------------------------- state
     def _restore(self, payload: dict[str, Any]) -> None:
