@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ASSUMED_FOCAL", "MAX_TRAVEL_M", "frame_scale", "root_track"]
+__all__ = ["ASSUMED_FOCAL", "MAX_TRAVEL_M", "frame_scale", "root_track", "travel", "with_root"]
 
 # Major bones (MediaPipe-33): shoulders, hips, torso sides, thighs, shins, upper arms.
 _BONES = np.array([(11, 12), (23, 24), (11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13),
@@ -62,9 +62,9 @@ def root_track(hip_px: np.ndarray, metres_per_px: np.ndarray, width_px: float) -
     return np.clip(out, -MAX_TRAVEL_M / 2, MAX_TRAVEL_M / 2)
 
 
-def with_root(world: np.ndarray, image_px: np.ndarray, width_px: float, valid: np.ndarray | None = None) -> np.ndarray:
-    """(T, V, 3) hip-centred world landmarks plus the window's root trajectory, from (T, V, >=2) image landmarks
-    in pixels; ``valid`` (T,) marks frames with a real detection (others are interpolated)."""
+def travel(world: np.ndarray, image_px: np.ndarray, width_px: float, valid: np.ndarray | None = None) -> np.ndarray:
+    """(T, 3) root trajectory of a window from its (T, V, 3) hip-centred world landmarks and (T, V, >=2) image
+    landmarks in pixels; ``valid`` (T,) marks frames with a real detection (others are interpolated)."""
     world = np.asarray(world, dtype=np.float64)
     image_px = np.asarray(image_px, dtype=np.float64)
     n = len(world)
@@ -72,4 +72,9 @@ def with_root(world: np.ndarray, image_px: np.ndarray, width_px: float, valid: n
     hips = image_px[:, [23, 24], :2].mean(axis=1)
     scales = np.array([frame_scale(image_px[i], world[i]) if valid[i] else np.nan for i in range(n)])
     hips[~valid] = np.nan
-    return world + root_track(hips, scales, width_px)[:, None, :]
+    return root_track(hips, scales, width_px)
+
+
+def with_root(world: np.ndarray, image_px: np.ndarray, width_px: float, valid: np.ndarray | None = None) -> np.ndarray:
+    """(T, V, 3) world landmarks plus their window's root trajectory (``travel``)."""
+    return np.asarray(world, dtype=np.float64) + travel(world, image_px, width_px, valid)[:, None, :]

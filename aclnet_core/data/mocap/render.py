@@ -18,7 +18,7 @@ import numpy as np
 from aclnet_core.data.synthetic.camera import Camera, View, fit_distance, sample_view
 from aclnet_core.data.synthetic.landmarks import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from aclnet_core.data.synthetic.noise import DEFAULT_NOISE, NoiseConfig, draw_noise, observe_batch
-from aclnet_core.skeleton.root_motion import with_root
+from aclnet_core.skeleton.root_motion import travel
 
 __all__ = ["ALL_AZIMUTHS", "RenderedSegment", "azimuth_bands", "render_segment", "resample_time"]
 
@@ -116,10 +116,10 @@ def render_segment(
     obs = observe_batch(cam_points, np.full(n, camera.focal), IMAGE_SIZE, np.array([0, n]), [height], draws,
                         noise_config)
     world, visibility = obs.world.copy(), obs.visibility.copy()
-    root = with_root(world, obs.image[..., :2] * np.array(IMAGE_SIZE, dtype=np.float64), IMAGE_SIZE[0],
-                     obs.detected) - world  # from what MediaPipe would report, as the app estimates it
+    root = travel(world, obs.image[..., :2] * np.array(IMAGE_SIZE, dtype=np.float64), IMAGE_SIZE[0],
+                  obs.detected)  # from what MediaPipe would report, as the app estimates it
     _fill_lost(world, visibility, obs.detected)
     meta = {"azimuth": round(view.azimuth, 2), "elevation": round(view.elevation, 2),
             "distance_m": round(float(distance), 2), "lost": int((~obs.detected).sum())}
-    return RenderedSegment(world.astype(np.float32), visibility.astype(np.float32), meta, root[:, 0].astype(np.float32),
+    return RenderedSegment(world.astype(np.float32), visibility.astype(np.float32), meta, root.astype(np.float32),
                            obs.image.astype(np.float32))
