@@ -222,3 +222,19 @@ def test_root_motion_needs_data_with_image_landmarks(tmp_path, data):
     cfg = load_config(None, tiny_config(tmp_path, data, **{"preprocess.root_motion": "true"}))
     with pytest.raises(UserError, match="root_motion"):
         Trainer(cfg, progress=False)
+
+
+def test_label_smoothing_reaches_the_loss(tmp_path, data, monkeypatch):
+    import aclnet_core.train.trainer as trainer_module
+
+    seen = []
+    original = trainer_module.F.cross_entropy
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("label_smoothing"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module.F, "cross_entropy", spy)
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"optim.label_smoothing": 0.1, "optim.epochs": 1}))
+    Trainer(cfg, progress=False).fit()
+    assert seen and set(seen) == {0.1}
