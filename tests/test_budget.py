@@ -7,9 +7,8 @@ from aclnet_core.errors import UserError
 from aclnet_core.model.checkpoint import load_checkpoint
 from aclnet_core.train.budget import StepBudget, plan_schedule, resolve_auto, small_data_regularisation
 from aclnet_core.train.config import load_config
-from aclnet_core.train.trainer import Trainer
 from main import main
-from tests.test_train import make_pyskl, tiny_config
+from tests.test_train import kill_and_resume, make_pyskl, tiny_config
 
 
 @pytest.mark.parametrize(("clips", "batch", "ranks", "epochs", "per_epoch"), [
@@ -72,19 +71,7 @@ def test_cli_epochs_auto_stores_the_schedule_and_resumes_exactly(tmp_path, capsy
 
     cfg = load_config(None, tiny_config(tmp_path / "b", data, **{"optim.epochs": "auto", "optim.auto_steps": 30,
                       "optim.label_smoothing": 0.1, "optim.ema": "auto", "eval_interval": 100}))
-    trainer = Trainer(cfg, progress=False)
-    original = trainer.train_epoch
-
-    def killed(epoch):
-        if epoch == 3:
-            raise KeyboardInterrupt
-        return original(epoch)
-
-    trainer.train_epoch = killed
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit()
-    Trainer(cfg, resume=tmp_path / "b" / "run" / "last.pt", progress=False).fit()
-    b = load_checkpoint(tmp_path / "b" / "run" / "last.pt", full=True)
+    b = load_checkpoint(kill_and_resume(cfg, at_epoch=3), full=True)
     assert b["config"]["optim"] == optim and b["epoch"] == 20
     for key in a["model"]:
         assert torch.allclose(a["model"][key].float(), b["model"][key].float(), atol=1e-6), key

@@ -288,13 +288,15 @@ def test_shorten_stride_scales_the_swing_and_keeps_bone_lengths():
 
     scene = _walking_scene()
     short = shorten_stride(scene, 0.5)
-    swing = lambda s: np.ptp((s[:, 27] - s[:, 28])[:, 2])  # noqa: E731
+    def swing(s):
+        return np.ptp((s[:, 27] - s[:, 28])[:, 2])
+
     assert swing(short) == pytest.approx(0.5 * swing(scene), rel=0.15)
     for a, b in ((23, 25), (25, 27), (11, 13), (13, 15)):
-        bone = lambda s: np.linalg.norm(s[:, a] - s[:, b], axis=-1)  # noqa: E731
-        np.testing.assert_allclose(bone(short), bone(scene), rtol=1e-6)
-    hips = lambda s: 0.5 * (s[:, 23] + s[:, 24])  # noqa: E731
-    assert np.ptp(hips(short)[:, 2]) == pytest.approx(0.5 * np.ptp(hips(scene)[:, 2]), rel=1e-6)
+        np.testing.assert_allclose(np.linalg.norm(short[:, a] - short[:, b], axis=-1),
+                                   np.linalg.norm(scene[:, a] - scene[:, b], axis=-1), rtol=1e-6)
+    hip_z = [0.5 * (s[:, 23, 2] + s[:, 24, 2]) for s in (short, scene)]
+    assert np.ptp(hip_z[0]) == pytest.approx(0.5 * np.ptp(hip_z[1]), rel=1e-6)
     np.testing.assert_allclose(shorten_stride(scene, 1.0), scene)
     with pytest.raises(ValueError):
         shorten_stride(scene, 0.0)

@@ -69,25 +69,31 @@ def test_train_writes_complete_checkpoints(tmp_path, data):
     assert not list((tmp_path / "run").glob("*.part*"))  # no temporary files left
 
 
-@pytest.mark.parametrize("extra", [{}, {"optim.ema": 0.9, "optim.label_smoothing": 0.1}], ids=["plain", "ema"])
-def test_resume_is_exact(tmp_path, data, extra):
-    """Kill a run during epoch 2, resume from last.pt: the result equals an uninterrupted run (with EMA too)."""
-    Trainer(load_config(None, tiny_config(tmp_path / "a", data, **extra)), progress=False).fit()
-    cfg = load_config(None, tiny_config(tmp_path / "b", data, **extra))
+def kill_and_resume(cfg, at_epoch: int) -> Path:
+    """Train `cfg`, interrupt it at the start of `at_epoch`, resume from last.pt to the end; returns last.pt."""
     trainer = Trainer(cfg, progress=False)
     original = trainer.train_epoch
 
     def killed(epoch):
-        if epoch == 2:
+        if epoch == at_epoch:
             raise KeyboardInterrupt
         return original(epoch)
 
     trainer.train_epoch = killed
     with pytest.raises(KeyboardInterrupt):
         trainer.fit()
-    Trainer(cfg, resume=tmp_path / "b" / "run" / "last.pt", progress=False).fit()
+    last = cfg.run_dir / "last.pt"
+    Trainer(cfg, resume=last, progress=False).fit()
+    return last
+
+
+@pytest.mark.parametrize("extra", [{}, {"optim.ema": 0.9, "optim.label_smoothing": 0.1}], ids=["plain", "ema"])
+def test_resume_is_exact(tmp_path, data, extra):
+    """Kill a run during epoch 2, resume from last.pt: the result equals an uninterrupted run (with EMA too)."""
+    Trainer(load_config(None, tiny_config(tmp_path / "a", data, **extra)), progress=False).fit()
+    resumed = kill_and_resume(load_config(None, tiny_config(tmp_path / "b", data, **extra)), at_epoch=2)
     a = load_checkpoint(tmp_path / "a" / "run" / "last.pt", full=True)
-    b = load_checkpoint(tmp_path / "b" / "run" / "last.pt", full=True)
+    b = load_checkpoint(resumed, full=True)
     for key in a["model"]:
         assert torch.allclose(a["model"][key].float(), b["model"][key].float(), atol=1e-6), key
     for key in a["loss_state"]:

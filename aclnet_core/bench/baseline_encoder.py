@@ -135,7 +135,7 @@ def baseline_from(model: ACLNet) -> BaselineACLNet:
     state = dict(model.state_dict())
     generator = torch.Generator().manual_seed(0)
     for name, value in list(state.items()):
-        if name.endswith(".gcn.alpha") or name.endswith(".gcn.beta"):
+        if name.endswith((".gcn.alpha", ".gcn.beta")):
             vector = torch.randn(k, generator=generator)
             vector[0] = value.reshape(-1)[0]
             state[name] = vector

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -63,15 +63,15 @@ class VsResult:
         r10, r25, r75, r90 = np.percentile(self.ratios, (10, 25, 75, 90))
         n, m, t, v, c = self.shape
         return "\n".join([
-            f"vs-baseline: preset {self.preset}, input (N={n}, M={m}, T={t}, V={v}, C={c}), backend {self.backend}, "
-            f"{self.threads} thread(s), {len(self.ratios)} interleaved pairs",
+            (f"vs-baseline: preset {self.preset}, input (N={n}, M={m}, T={t}, V={v}, C={c}), backend {self.backend}, "
+             f"{self.threads} thread(s), {len(self.ratios)} interleaved pairs"),
             f"max |product - baseline| = {self.max_diff:.1e} (relative to outputs above 1)",
             f"baseline  wall {spread(self.baseline_ms)}",
             f"product   wall {spread(self.product_ms)}",
             f"baseline  CPU  {spread(self.baseline_cpu_ms)}",
             f"product   CPU  {spread(self.product_cpu_ms)}",
-            f"CPU-time ratio {float(np.median(self.product_cpu_ms / np.maximum(self.baseline_cpu_ms, 1e-9))):.3f} "
-            f"(the calling thread's CPU time; ONNX Runtime and torch run on it with 1 thread)",
+            (f"CPU-time ratio {float(np.median(self.product_cpu_ms / np.maximum(self.baseline_cpu_ms, 1e-9))):.3f} "
+             f"(the calling thread's CPU time; ONNX Runtime and torch run on it with 1 thread)"),
             f"ratio (product / baseline wall, per pair): IQR {r25:.3f}-{r75:.3f}   p10-p90 {r10:.3f}-{r90:.3f}",
             f"ratio {self.ratio:.3f}",
         ])

@@ -21,7 +21,7 @@ faster than this form (docs/RESULTS.md, "Encoder speed (issue 16)").
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
