@@ -319,6 +319,38 @@ def test_short_stride_option_is_checked_and_applies_to_its_class(tiny_mocap: Pat
         with pytest.raises(UserError, match="short_stride"):
             load_mocap_split(_data(tiny_mocap, **opts, short_stride=bad), "train")
 
+def test_start_from_standstill_holds_the_first_pose_then_moves():
+    from aclnet_core.data.mocap.dataset import start_from_standstill
+
+    scene = _walking_scene()
+    held = start_from_standstill(scene, 10)
+    assert held.shape == scene.shape
+    np.testing.assert_array_equal(held[:10], np.repeat(scene[:1], 10, 0))   # standing in the first pose
+    np.testing.assert_array_equal(held[10:], scene[: len(scene) - 10])      # then the motion from its start
+    np.testing.assert_array_equal(start_from_standstill(scene, 0), scene)
+
+
+def test_onset_option_is_checked_and_applies_to_its_class(tiny_mocap: Path, monkeypatch):
+    import aclnet_core.data.mocap.dataset as mocap_dataset
+
+    calls = []
+    real = mocap_dataset.start_from_standstill
+    monkeypatch.setattr(mocap_dataset, "start_from_standstill", lambda scene, h: calls.append(h) or real(scene, h))
+    opts = {"splits": {"val": ["test:c"], "test": ["test:d"]}, "n_per_class": 3, "segment_s": 2.0, "noise": False}
+    plain = load_mocap_split(_data(tiny_mocap, **opts), "train")[0]
+    onset = load_mocap_split(_data(tiny_mocap, **opts, onset={"walk": {"share": 1.0, "hold": [0.25, 0.25]}}), "train")[0]
+    segment = plain[0].keypoint.shape[1]
+    assert calls == [round(0.25 * segment)] * 3                         # the 3 walk segments, not the 3 stand ones
+    assert [s.keypoint.shape for s in onset] == [s.keypoint.shape for s in plain]
+    load_mocap_split(_data(tiny_mocap, **opts, onset={"walk": {"share": 0.0, "hold": [0.2, 0.4]}}), "train")
+    load_mocap_split(_data(tiny_mocap, **opts, onset={"walk": {"share": 1.0, "hold": [0.2, 0.4]}}), "val")
+    assert len(calls) == 3                                              # share 0 and evaluation splits: none
+    for bad in ({"walk": {"share": 2, "hold": [0.2, 0.4]}}, {"walk": {"share": 0.5, "hold": [0.5, 1.0]}},
+                {"walk": {"share": 0.5}}, {"walk": [0.5, 0.2]}, [0.5]):
+        with pytest.raises(UserError, match="onset"):
+            load_mocap_split(_data(tiny_mocap, **opts, onset=bad), "train")
+
+
 def test_mocap_pretrains_a_2d_coco17_encoder(tiny_mocap: Path, tmp_path: Path):
     """data.dims: 2 keeps the rendered camera's x and y: the run trains a 2-channel model for 2D keypoint data."""
     from aclnet_core.model.checkpoint import load_checkpoint

@@ -20,7 +20,11 @@ user's folder of ``.npz``/``.bvh`` files). Options (``data.options``):
   ``noise`` (default true), ``short_stride`` (``{class: [lo, hi]}``: training segments of these classes get their
   limb swing and stride scaled by a factor drawn from [lo, hi], ``stride.shorten_stride``: casual walking from
   brisk mocap walks; default none), ``root_motion`` (add the travel estimated from the rendered image,
-  ``skeleton.root_motion``, to the world landmarks; set by ``preprocess.root_motion``).
+  ``skeleton.root_motion``, to the world landmarks; set by ``preprocess.root_motion``), ``onset``
+  (``{class: {share: p, hold: [lo, hi]}}``: a share ``p`` of the class's training segments start with the person
+  standing still in the segment's first pose for a fraction [lo, hi] of the segment, then moving, still labelled
+  with the class: a person who has just started walking is walking, though most of the window shows them
+  standing; ``hold.hi`` bounds how much of a window can be the hold; default none).
 Every split renders through its own cameras (disjoint azimuth bands, ``render.azimuth_bands``) and seeds, so the
 test split is held-out people seen through unseen cameras. Split ``negatives`` renders the out-of-set pool
 (real motion of other actions, labels -1) of the validation people for open-set calibration; ``negatives_test``
@@ -50,7 +54,7 @@ __all__ = ["MOCAP_SPLITS", "PRODUCT_LABEL_MAP", "PRODUCT_SPLITS", "load_mocap_sp
 MOCAP_SPLITS = ("train", "val", "test", "negatives", "negatives_test")
 OPTION_KEYS = {"label_map", "classes", "synthetic_classes", "splits", "exclude", "negatives", "n_per_class",
                "eval_segments_per_trial", "segment_s", "speed", "seed", "noise", "synthetic_per_class", "eval_views", "other_class",
-               "short_stride", "root_motion"}
+               "short_stride", "root_motion", "onset"}
 
 # The shared mocap set (../shared/data/mocap) -> the shipped action classes.
 PRODUCT_LABEL_MAP: dict[str, str] = {
@@ -194,9 +198,10 @@ def load_mocap_split(data: Any, split: str) -> tuple[list[SkeletonSequence], lis
         n = int(_num(opts, "n_per_class", 160, 1, 100_000))
         speed = opts.get("speed", [0.8, 1.25])
         strides = _stride_ranges(opts.get("short_stride") or {})
+        onsets = _onsets(opts.get("onset") or {})
         for cls, pool in sorted(chosen.items()):
             seqs += _train_segments(pool, index[cls], cls, n, segment, rate, speed, bands, noise, rng,
-                                    strides.get(cls), root)
+                                    strides.get(cls), root, onsets.get(cls))
     else:
         per_trial = int(_num(opts, "eval_segments_per_trial", 4, 1, 1000))
         views = int(_num(opts, "eval_views", 1, 1, 100))
@@ -261,11 +266,36 @@ def _stride_ranges(value: Any) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _onsets(value: Any) -> dict[str, tuple[float, float, float]]:
+    """The ``onset`` option checked: {class: (share, lo, hi)} with 0 <= share <= 1 and 0 <= lo <= hi < 1."""
+    if not isinstance(value, dict):
+        raise UserError(f"mocap option onset must map class names to {{share: p, hold: [lo, hi]}}, got {value!r}")
+    out = {}
+    for cls, spec in value.items():
+        try:
+            share = float(spec["share"])
+            lo, hi = (float(x) for x in spec["hold"])
+        except (TypeError, ValueError, KeyError):
+            raise UserError(f"mocap option onset.{cls} must be {{share: p, hold: [lo, hi]}}, got {spec!r}") from None
+        if not (0.0 <= share <= 1.0 and 0.0 <= lo <= hi < 1.0):
+            raise UserError(f"mocap option onset.{cls} needs 0 <= share <= 1 and 0 <= lo <= hi < 1, got {spec!r}")
+        out[str(cls)] = (share, lo, hi)
+    return out
+
+
+def start_from_standstill(scene: np.ndarray, hold: int) -> np.ndarray:
+    """The same number of samples: the first pose held for ``hold`` samples, then the motion from its start."""
+    hold = int(np.clip(hold, 0, len(scene) - 1))
+    if hold == 0:
+        return scene
+    return np.concatenate([np.repeat(scene[:1], hold, 0), scene[: len(scene) - hold]])
+
+
 def _train_segments(pool: list[MocapTrial], label: int, cls: str, n: int, segment: int, rate: float, speed,
                     bands, noise: bool, rng: np.random.Generator, stride: tuple[float, float] | None = None,
-                    root: bool = False) -> list[SkeletonSequence]:
+                    root: bool = False, onset: tuple[float, float, float] | None = None) -> list[SkeletonSequence]:
     """``n`` segments of a class: trials drawn in proportion to the square root of their length, random starts,
-    playback speeds, cameras and (``stride``) stride lengths."""
+    playback speeds, cameras, (``stride``) stride lengths and (``onset``) starts from a standstill."""
     weights = np.sqrt([t.seconds for t in pool])
     weights /= weights.sum()
     out = []
@@ -277,6 +307,8 @@ def _train_segments(pool: list[MocapTrial], label: int, cls: str, n: int, segmen
         scene = _window(t, start, segment, rate, s, rng)
         if stride is not None:
             scene = shorten_stride(scene, float(rng.uniform(*stride)))
+        if onset is not None and rng.random() < onset[0]:
+            scene = start_from_standstill(scene, round(float(rng.uniform(onset[1], onset[2])) * segment))
         rendered = render_segment(scene, rng, bands, noise)
         out.append(_rendered(rendered, label, f"train_{cls}_{i:05d}_{t.name}", root))
     return out
