@@ -21,7 +21,13 @@ def main() -> int:
     width, height = (int(v) for v in (sys.argv[3] if len(sys.argv) > 3 else "640x480").split("x"))
     capture = cv2.VideoCapture(src)
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    if not capture.isOpened():
+        print(f"cannot read {src}", file=sys.stderr)
+        return 2
     writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    if not writer.isOpened():
+        print(f"cannot write {out} (mp4v)", file=sys.stderr)
+        return 2
     frames = 0
     while True:
         ok, frame = capture.read()
