@@ -49,15 +49,17 @@ def check_clip(path: str, options) -> dict:
     moving: Counter[str] = Counter()
     confident = 0
     frames = 0
+    moving_unlabelled = 0  # moving before the track's first window: the person walks, nothing is shown yet
     history: dict[int, list[tuple[float, np.ndarray, float]]] = {}
 
     def on_frame(result) -> None:
-        nonlocal confident, frames
+        nonlocal confident, frames, moving_unlabelled
         frames += 1
         for track in result.tracks:
             walking = _moving(history.setdefault(track.track_id, []), result.frame.timestamp, track.skeleton)
             p = result.predictions.get(track.track_id)
             if p is None:
+                moving_unlabelled += walking
                 continue
             label = p.label or NO_LABEL
             shown[label] += 1
@@ -76,6 +78,10 @@ def check_clip(path: str, options) -> dict:
         "shown": {k: round(v / total, 4) for k, v in shown.most_common()} if total else {},
         "moving_person_frames": n_moving,
         "shown_while_moving": {k: round(v / n_moving, 4) for k, v in moving.most_common()} if n_moving else {},
+        "moving_before_first_label": moving_unlabelled,
+        # walk over every moving person-frame, counting those before the first window as not labelled walk
+        "walk_share_of_all_moving": round(moving["walk"] / (n_moving + moving_unlabelled), 4)
+        if n_moving + moving_unlabelled else 0.0,
         "confident_class_share": round(confident / total, 4) if total else 0.0,
         "model_id": getattr(recogniser.meta, "model_id", None),
     }
@@ -99,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         top = ", ".join(f"{k} {v:.0%}" for k, v in list(r["shown"].items())[:4])
         walk = r["shown_while_moving"].get("walk", 0.0)
         print(f"{r['clip']}: {r['person_frames']} person-frames; shown {top}; confident class label "
-              f"{r['confident_class_share']:.1%}; walk while moving {walk:.0%} of {r['moving_person_frames']}")
+              f"{r['confident_class_share']:.1%}; walk while moving {walk:.0%} of {r['moving_person_frames']} "
+              f"({r['walk_share_of_all_moving']:.0%} of {r['moving_person_frames'] + r['moving_before_first_label']} "
+              "counting the moving frames before the first label)")
     if args.json:
         from aclnet_core.io_utils import atomic_write
 

@@ -257,6 +257,23 @@ def test_gait_task_makes_real_walkers_classes(tiny_mocap: Path):
         load_mocap_split(_data(tiny_mocap, task="gait", train_persons=["test:zz"]), "train")
 
 
+def test_gait_any_motion_persons_are_identities_from_every_trial(tiny_mocap: Path):
+    """any_motion_persons: further identities from whatever they do (here standing as well as walking)."""
+    data = _data(tiny_mocap, task="gait", train_persons=["test:a"], any_motion_persons=["test:c"],
+                 segments_per_person=12, segment_s=2.0, synthetic_identities=[0, 0])
+    train, names = load_mocap_split(data, "train")
+    assert names == ["test:a", "test:c"] and {s.label for s in train} == {0, 1}
+    of_c = [s.name for s in train if s.label == 1]
+    assert any("idle_c" in n for n in of_c) and any("walk_c" in n for n in of_c)  # not only the gait trials
+    assert not any("idle_a" in s.name for s in train)                           # train_persons: gait trials only
+    with pytest.raises(UserError, match="both"):
+        load_mocap_split(_data(tiny_mocap, task="gait", train_persons=["test:a"], any_motion_persons=["test:a"]),
+                         "train")
+    with pytest.raises(UserError, match="no trials for test:zz"):
+        load_mocap_split(_data(tiny_mocap, task="gait", train_persons=["test:a"], any_motion_persons=["test:zz"]),
+                         "train")
+
+
 @pytest.mark.parametrize(("layout", "joints"), [("kinect20", 20), ("ntu25", 25), ("coco17", 17)])
 def test_mocap_renders_in_other_layouts_for_pretraining(tiny_mocap: Path, layout: str, joints: int):
     from aclnet_core.train.config import DataConfig

@@ -9,6 +9,9 @@
   (default 3.2 s, rendered at ``data.fps``: with uniform sampling and ``crop_min`` 0.6 the model sees 2.56 s per
   window on average, the synthetic walks' time scale), ``speed`` ([0.9, 1.1]),
   ``seed``, ``noise`` (default true).
+- ``any_motion_persons`` (default none): further real people trained on from every trial they have, whatever the
+  motion (idle standing, dancing, stretching): more identities teach the embedding body proportions and movement
+  style; they must not include an evaluation person (``aclnet_core.eval.real_gait``'s held-out walkers).
 - ``synthetic_identities`` ([lo, hi), default [0, 192]) and ``synthetic_per_id`` (default 6): synthetic walkers of the
   generator mixed in as further classes (an empty range: none).
 
@@ -29,7 +32,7 @@ from aclnet_core.errors import UserError
 
 __all__ = ["GAIT_OPTION_KEYS", "load_mocap_gait_split"]
 
-GAIT_OPTION_KEYS = {"task", "train_persons", "segments_per_person", "segment_s", "speed", "seed", "noise",
+GAIT_OPTION_KEYS = {"task", "train_persons", "any_motion_persons", "segments_per_person", "segment_s", "speed", "seed", "noise",
                     "synthetic_identities", "synthetic_per_id"}
 
 
@@ -49,11 +52,21 @@ def load_mocap_gait_split(data: Any, split: str) -> tuple[list[SkeletonSequence]
     persons = [str(p) for p in opts.get("train_persons") or []]
     if not persons:
         raise UserError("mocap gait data needs data.options.train_persons (source:subject groups)")
-    trials = [t for t in load_trials(str(Path(data.path))) if is_gait_trial(t)]
+    every = [str(p) for p in opts.get("any_motion_persons") or []]
+    both = sorted(set(persons) & set(every))
+    if both:
+        raise UserError(f"{', '.join(both)} listed in both train_persons and any_motion_persons")
+    all_trials = [t for t in load_trials(str(Path(data.path))) if t.subject and t.source != "cmu_expmap"]
+    trials = [t for t in all_trials if is_gait_trial(t)]
     pools = {p: [t for t in trials if t.group == p] for p in persons}
     missing = [p for p, pool in pools.items() if not pool]
     if missing:
         raise UserError(f"no walking, jogging, sneaking or running trials for {', '.join(missing)}")
+    pools |= {p: [t for t in all_trials if t.group == p] for p in every}
+    missing = [p for p in every if not pools[p]]
+    if missing:
+        raise UserError(f"no trials for {', '.join(missing)} (any_motion_persons)")
+    persons = persons + every
     rate = float(data.fps)
     seed = int(opts.get("seed", 0))
     segment = max(2, round(float(opts.get("segment_s", 3.2)) * rate))
