@@ -16,8 +16,9 @@ import pytest
 from conftest import ROOT, SHARED, shipped_model, skip_without_shared
 
 NUMBERS = Path(__file__).with_name("headline_numbers.json")
-KINDS = {"classification": ("split",), "identification": ("gallery_split", "probe_split")}
-METRICS = {"classification": ("top1", "top5", "mean_class_accuracy"), "identification": ("rank1", "rank5", "mAP")}
+KINDS = {"classification": ("split",), "identification": ("gallery_split", "probe_split"), "real_gait": ("people",)}
+METRICS = {"classification": ("top1", "top5", "mean_class_accuracy"), "identification": ("rank1", "rank5", "mAP"),
+           "real_gait": ("rank1", "eer", "tar_at_far")}
 
 
 def registry() -> dict[str, Any]:
@@ -36,7 +37,11 @@ def test_registry_entries_are_complete():
             assert check["kind"] in KINDS and check["metric"] in METRICS[check["kind"]], where
             assert all(isinstance(check[key], str) and check[key] for key in KINDS[check["kind"]]), where
             assert 0.0 < check["expected"] <= 1.0 and 0.0 < check["tolerance"] < 0.05, where
-            assert int(check["clips"]) >= 1 and isinstance(check["data"], dict), where
+            if check["kind"] == "real_gait":  # aclnet_core.eval.real_gait: mocap walkers rendered with a seed
+                assert check["people"] in ("all", "heldout") and int(check["seed"]) >= 0, where
+                assert str(check["data"]["path"]).startswith("{shared}/"), where
+            else:
+                assert int(check["clips"]) >= 1 and isinstance(check["data"], dict), where
             assert check["command"].startswith("python "), where
 
 
@@ -52,7 +57,14 @@ def _data_overrides(data: dict[str, Any]) -> dict[str, Any]:
 
 def measure(ckpt: Path, check: dict[str, Any]) -> float:
     data = _data_overrides(check["data"])
-    if check["kind"] == "classification":
+    if check["kind"] == "real_gait":
+        from aclnet_core.eval import real_gait
+
+        folds = real_gait.HELDOUT_FOLDS if check["people"] == "heldout" else real_gait.DEFAULT_FOLDS
+        gs = real_gait.build_gait_set(ckpt, data["path"], seed=int(check["seed"]))
+        people = sorted(p for fold in folds for p in fold if p in set(gs.persons))
+        result = real_gait.evaluate_rule(*real_gait.split_persons(gs, people), "cosine")
+    elif check["kind"] == "classification":
         from aclnet_core.eval.evaluate import evaluate
 
         result = evaluate([ckpt], data, check["split"], int(check["clips"]), None, None)
