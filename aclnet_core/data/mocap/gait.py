@@ -32,8 +32,8 @@ from aclnet_core.errors import UserError
 
 __all__ = ["GAIT_OPTION_KEYS", "load_mocap_gait_split"]
 
-GAIT_OPTION_KEYS = {"task", "train_persons", "any_motion_persons", "segments_per_person", "segment_s", "speed", "seed", "noise",
-                    "synthetic_identities", "synthetic_per_id"}
+GAIT_OPTION_KEYS = {"task", "train_persons", "any_motion_persons", "segments_per_person", "segment_s", "speed",
+                    "seed", "noise", "synthetic_identities", "synthetic_per_id"}
 
 
 def load_mocap_gait_split(data: Any, split: str) -> tuple[list[SkeletonSequence], list[str]]:
