@@ -62,8 +62,7 @@ def measure(ckpt: Path, check: dict[str, Any]) -> float:
 
         folds = real_gait.HELDOUT_FOLDS if check["people"] == "heldout" else real_gait.DEFAULT_FOLDS
         gs = real_gait.build_gait_set(ckpt, data["path"], seed=int(check["seed"]))
-        people = sorted(p for fold in folds for p in fold if p in set(gs.persons))
-        result = real_gait.evaluate_rule(*real_gait.split_persons(gs, people), "cosine")
+        result = real_gait.evaluate_rule(*real_gait.split_persons(gs, real_gait.fold_people(gs, folds)), "cosine")
     elif check["kind"] == "classification":
         from aclnet_core.eval.evaluate import evaluate
 

@@ -331,6 +331,12 @@ HELDOUT_FOLDS = (
 )
 
 
+def fold_people(gs: GaitSet, folds: tuple[list[str], ...]) -> list[str]:
+    """Every person of ``folds`` that the gait set holds, sorted."""
+    present = set(gs.persons)
+    return sorted(p for fold in folds for p in fold if p in present)
+
+
 def pair_scores(gs: GaitSet, persons: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Genuine and impostor best-template cosines of the probes against the gallery (the matcher's rule)."""
     g, p = split_persons(gs, sorted(set(gs.persons)) if persons is None else persons)
@@ -446,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         rules = ("cosine", "snorm") if args.rule == "both" else (args.rule,)
         folds = HELDOUT_FOLDS if args.people == "heldout" else DEFAULT_FOLDS
-        everyone = sorted(p for fold in folds for p in fold if p in set(gs.persons))
+        everyone = fold_people(gs, folds)
         for rule in rules:
             if rule == "snorm" and cohort is None and args.cohort != "other-fold":
                 print("note: the model ships no cohort; s-norm skipped (try --cohort synthetic)", file=sys.stderr)
