@@ -7,6 +7,7 @@ a one-line `error: …` on stderr and exit code 2; Ctrl-C ends with exit code 13
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,11 @@ def add_train_parser(sub) -> None:
     p.add_argument("--init", metavar="CKPT", help="start from a trained model's weights (fine-tuning, e.g. from a "
                    "synthetic pretraining in the same layout); the class head is new when the classes differ. "
                    "A recordings folder starts from the shipped action model unless --init none")
+    p.add_argument("--distill", nargs="+", metavar="CKPT", help="learn also from these trained models' softened "
+                   "predictions on the training set (knowledge distillation, e.g. a J+B+JM+BM ensemble into one "
+                   "stream; docs/TRAINING.md); distill.alpha, distill.temperature go through --set")
+    p.add_argument("--distill-weights", type=float_list(0.0, 1e6, lo_open=True), metavar="W,W,...",
+                   help="one weight per --distill model, e.g. 2,2,1,1")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set optim.lr=0.05 --set acl.use_inter=false")
     p.add_argument("--no-progress", action="store_true")
@@ -99,6 +105,13 @@ def train_config(args: argparse.Namespace):
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")
+    if args.distill_weights is not None and not args.distill:
+        from aclnet_core.errors import UserError
+        raise UserError("--distill-weights needs --distill")
+    if args.distill:
+        overrides.append("distill.teachers=" + json.dumps(list(args.distill)))
+        if args.distill_weights is not None:
+            overrides.append("distill.weights=" + json.dumps(list(args.distill_weights)))
     kind = args.kind
     if args.data and not args.kind:     # the data's own kind, not the config template's
         kind = _guess_kind(args.data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,36 @@ class OptimConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Knowledge distillation from trained models (aclnet_core.train.distill); no teachers = off."""
+
+    teachers: list[str] = field(default_factory=list)   # checkpoints (any modality, same layout and labels)
+    weights: list[float] | None = None                  # per teacher; None = equal (e.g. 2, 2, 1, 1 for J, B, JM, BM)
+    alpha: float = 0.5                                   # weight of the distillation term against cross-entropy
+    temperature: float = 4.0
+    clips: int = 5                                       # deterministic clips per sequence the teachers average
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.teachers)
+
+    def check(self) -> None:
+        if not isinstance(self.teachers, list) or not all(isinstance(t, str) and t for t in self.teachers):
+            raise UserError("distill.teachers must be a list of checkpoint paths")
+        if self.weights is not None:
+            if len(self.weights) != len(self.teachers):
+                raise UserError(f"distill.weights has {len(self.weights)} values for {len(self.teachers)} teachers")
+            if any(isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0
+                   for w in self.weights) or sum(self.weights) <= 0:
+                raise UserError("distill.weights must be non-negative numbers with a positive sum")
+        for key, value, lo, hi in (("alpha", self.alpha, 0.0, 1.0), ("temperature", self.temperature, 0.05, 100.0)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise UserError(f"distill.{key} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+        if isinstance(self.clips, bool) or not isinstance(self.clips, int) or not 1 <= self.clips <= 100:
+            raise UserError(f"distill.clips must be an integer in [1, 100], got {self.clips!r}")
+
+
+@dataclass
 class TrainConfig:
     name: str = "run"
     task: str = "action"             # action | gait
@@ -69,6 +100,7 @@ class TrainConfig:
     head_dropout: float = 0.0
     init_from: str = ""              # start from this checkpoint's weights (fine-tuning; the class head is new)
     acl: dict[str, Any] = field(default_factory=dict)       # ACLConfig fields; {'enabled': False} = CE only
+    distill: DistillConfig = field(default_factory=DistillConfig)   # learn from a trained ensemble (train.distill)
     optim: OptimConfig = field(default_factory=OptimConfig)
     seed: int = 1
     workers: int = 0
@@ -104,7 +136,7 @@ def _build(cls, data: dict[str, Any], where: str):
 
 
 _DATACLASS_FIELDS = {(TrainConfig, "data"): DataConfig, (TrainConfig, "preprocess"): PreprocessSection,
-                     (TrainConfig, "optim"): OptimConfig}
+                     (TrainConfig, "optim"): OptimConfig, (TrainConfig, "distill"): DistillConfig}
 
 
 def _parse_value(text: str) -> Any:

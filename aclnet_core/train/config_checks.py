@@ -70,3 +70,4 @@ def check_config(cfg: Any) -> None:
         if key in AUTO_KEYS and is_auto(value):
             continue
         check_value(key, value)
+    cfg.distill.check()

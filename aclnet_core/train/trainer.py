@@ -115,6 +115,7 @@ class Trainer:
         if bad:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")
 
+        self.soft_targets = self._distill_targets(cfg, train_seqs) if cfg.distill.enabled else None
         self.model = ACLNet(num_classes, num_joints, in_channels, cfg.preset, cfg.head_dropout).to(self.device)
         init_meta = None
         if cfg.init_from and self._resume_payload is None:
@@ -134,6 +135,8 @@ class Trainer:
                          else self._resume_payload["meta"].extra.get("init_from_model_id"))
             if source_id:
                 self.meta.extra["init_from_model_id"] = source_id
+        if self.soft_targets is not None:
+            self.meta.extra["distilled_from"] = self._distill_info
         self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
         params = list(self.model.parameters()) + (list(self.acl.parameters()) if self.acl is not None else [])
@@ -152,6 +155,23 @@ class Trainer:
             self._restore(self._resume_payload)
         self.ddp_model = (DistributedDataParallel(self.model, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
                           if self.dist.enabled else self.model)
+
+    def _distill_targets(self, cfg: TrainConfig, train_seqs: list) -> torch.Tensor:
+        """The teachers' soft targets for the training sequences (cached in the run folder for a resume)."""
+        from aclnet_core.train.distill import soft_targets
+
+        for path in cfg.distill.teachers:
+            if not Path(path).is_file():
+                raise UserError(f"distillation teacher not found: {path}")
+        if self.dist.is_main:
+            print(f"distilling from {len(cfg.distill.teachers)} teacher(s): scoring {len(train_seqs)} training "
+                  f"sequences, {cfg.distill.clips} clips each")
+        targets, self._distill_info = soft_targets(cfg.distill, train_seqs, list(self.labels), cfg.data.layout,
+                                                   cache=self.run_dir / "teacher_targets.npz")
+        if self.dist.is_main:
+            print(f"the teachers' top class is the label on {100 * self._distill_info['teacher_train_top1']:.1f} % "
+                  f"of the training sequences")
+        return targets.to(self.device)
 
     def _resolve_auto(self, cfg: TrainConfig, num_train: int) -> TrainConfig:
         """`optim.epochs: auto` -> concrete epochs, warm-up (and EMA decay), stored in the run's config."""
@@ -208,7 +228,11 @@ class Trainer:
             sampler.set_epoch(epoch)
         else:
             sampler = RandomSampler(self.train_set, generator=generator)
-        return DataLoader(self.train_set, batch_size=self.cfg.optim.batch_size, sampler=sampler,
+        dataset = self.train_set
+        if self.soft_targets is not None:
+            from aclnet_core.train.distill import IndexedDataset
+            dataset = IndexedDataset(self.train_set)
+        return DataLoader(dataset, batch_size=self.cfg.optim.batch_size, sampler=sampler,
                           num_workers=self.cfg.workers, generator=generator, drop_last=False,
                           pin_memory=self.device.type == "cuda", persistent_workers=False)
 
@@ -225,12 +249,17 @@ class Trainer:
         loader = self._loader(epoch)
         bar = tqdm(loader, desc=f"epoch {epoch}/{self.cfg.optim.epochs}", leave=False, disable=not self.progress,
                    dynamic_ncols=True)
-        for x, y in bar:
-            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        distill = self.cfg.distill
+        for batch in bar:
+            x, y = batch[0].to(self.device, non_blocking=True), batch[1].to(self.device, non_blocking=True)
             with self._autocast():
                 out = self.ddp_model(x)
                 ce = F.cross_entropy(out.logits.float(), y, label_smoothing=self.cfg.optim.label_smoothing)
             loss = ce
+            if self.soft_targets is not None:
+                from aclnet_core.train.distill import distill_loss
+                kd = distill_loss(out.logits, self.soft_targets[batch[2].to(self.device)], distill.temperature)
+                loss = (1.0 - distill.alpha) * ce + distill.alpha * kd
             inter = intra = torch.zeros((), device=self.device)
             if self.acl is not None:
                 acl_out = self.acl(out.topology.float(), out.logits.detach().float(), y)

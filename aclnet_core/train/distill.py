@@ -1,0 +1,113 @@
+"""Knowledge distillation: a single-stream student learns from a trained ensemble's softened predictions.
+
+The live app runs one stream in real time; a four-stream ensemble is a few points better but four times the cost.
+Distillation moves part of that gain into the one model the app runs. Offline (Hinton et al. 2015): every
+teacher scores each *training* sequence once, before training, on ``clips`` deterministic clips with its own
+preprocessing (so a bone or motion stream can teach a joint student); the weighted mean of the teachers'
+temperature-softened probabilities is that sequence's soft target for all epochs. The student's loss is
+
+    (1 - alpha) * CE(labels, label smoothing) + alpha * T^2 * KL(soft target || softmax(student logits / T))
+
+(plus the ACL terms). Teachers see the training split only, never the validation/test split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from aclnet_core.data.sequence import SkeletonSequence
+from aclnet_core.errors import UserError
+from aclnet_core.train.config import DistillConfig
+
+
+@torch.no_grad()
+def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: list[str], layout: str,
+                  temperature: float, clips: int, batch_size: int = 64) -> np.ndarray:
+    """(N, K) softened probabilities of one teacher on `sequences`, averaged over `clips` deterministic clips."""
+    from aclnet_core.data.dataset import SkeletonDataset
+    from aclnet_core.model.checkpoint import model_from_checkpoint
+
+    model, meta = model_from_checkpoint(path)
+    name = Path(path).name
+    if meta.layout != layout:
+        raise UserError(f"teacher {name} is a {meta.layout} model; this run trains on {layout}")
+    if list(meta.labels) != list(labels):
+        raise UserError(f"teacher {name} knows other classes than this run's data "
+                        f"({len(meta.labels)} vs {len(labels)} labels, or another order)")
+    dataset = SkeletonDataset(sequences, meta.preprocess_config(), train=False, num_clips=clips)
+    out = []
+    for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        if x.dim() == 6:                                      # (B, clips, M, T, V, C)
+            b, k = x.shape[:2]
+            p = (model(x.flatten(0, 1)).logits.float() / temperature).softmax(-1).reshape(b, k, -1).mean(1)
+        else:
+            p = (model(x).logits.float() / temperature).softmax(-1)
+        out.append(p.numpy())
+    return np.concatenate(out)
+
+
+def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: list[str], layout: str,
+                 cache: Path | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
+    """(N, K) float32 soft targets of the weighted teacher ensemble, and a provenance record for the checkpoint.
+    With `cache`, targets computed earlier for the same teachers and settings are read back (a resumed run)."""
+    from aclnet_core.model.checkpoint import load_checkpoint
+
+    ids = [load_checkpoint(t)["meta"].model_id for t in cfg.teachers]
+    weights = [float(w) for w in (cfg.weights or [1.0] * len(cfg.teachers))]
+    info = {"teachers": list(cfg.teachers), "teacher_ids": ids, "weights": weights, "alpha": cfg.alpha,
+            "temperature": cfg.temperature, "clips": cfg.clips, "num_sequences": len(sequences)}
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as f:
+            if (f["targets"].shape == (len(sequences), len(labels)) and list(f["teacher_ids"]) == ids
+                    and float(f["temperature"]) == cfg.temperature and int(f["clips"]) == cfg.clips
+                    and list(f["weights"]) == weights):
+                return _with_agreement(torch.from_numpy(f["targets"].astype(np.float32)), sequences, info)
+    fused = sum(w * teacher_probs(t, sequences, labels, layout, cfg.temperature, cfg.clips)
+                for t, w in zip(cfg.teachers, weights)) / sum(weights)
+    fused = fused.astype(np.float32)
+    if cache is not None:
+        from aclnet_core.io_utils import atomic_write
+
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(cache) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, targets=fused, teacher_ids=np.array(ids), temperature=cfg.temperature,
+                     clips=cfg.clips, weights=np.array(weights))
+    return _with_agreement(torch.from_numpy(fused), sequences, info)
+
+
+def _with_agreement(targets: torch.Tensor, sequences: list[SkeletonSequence], info: dict[str, Any]):
+    """Record how often the teachers' top class is the true label (a weak or mismatched teacher shows here)."""
+    labels = torch.as_tensor([s.label for s in sequences])
+    info["teacher_train_top1"] = round(float((targets.argmax(1) == labels).float().mean()), 4)
+    return targets, info
+
+
+def distill_loss(student_logits: torch.Tensor, targets: torch.Tensor, temperature: float) -> torch.Tensor:
+    """T^2 * KL(targets || softmax(student / T)), batch mean (Hinton's scaling keeps gradients comparable to CE)."""
+    log_p = F.log_softmax(student_logits.float() / temperature, dim=-1)
+    return F.kl_div(log_p, targets, reduction="batchmean") * temperature * temperature
+
+
+class IndexedDataset(Dataset):
+    """Items (x, y, index): the student's batch carries the index that picks each sequence's soft target."""
+
+    def __init__(self, base: Dataset) -> None:
+        self.base = base
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "base":
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+    def __getitem__(self, index: int):
+        x, y = self.base[index]
+        return x, y, index

@@ -1,0 +1,135 @@
+"""Knowledge distillation (aclnet_core.train.distill) on a tiny generated pyskl pickle."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from aclnet_core.errors import UserError
+from aclnet_core.model.checkpoint import load_checkpoint
+from aclnet_core.model.presets import PRESETS
+from aclnet_core.train import distill as distill_module
+from aclnet_core.train.config import load_config
+from aclnet_core.train.data_setup import load_split
+from aclnet_core.train.distill import distill_loss, soft_targets, teacher_probs
+from aclnet_core.train.trainer import Trainer
+from tests.test_train import make_pyskl, run_cli, tiny_config
+
+
+@pytest.fixture(scope="module")
+def teachers(tmp_path_factory):
+    """A joint and a bone teacher, one epoch each, on the same tiny data."""
+    root = tmp_path_factory.mktemp("teachers")
+    data = make_pyskl(root / "tiny.pkl")
+    paths = []
+    for modality in ("j", "b"):
+        cfg = load_config(None, tiny_config(root / modality, data, **{"preprocess.modality": modality,
+                                                                       "optim.epochs": 1}))
+        Trainer(cfg, progress=False).fit()
+        paths.append(root / modality / "run" / "last.pt")
+    return data, paths
+
+
+def test_soft_targets_are_the_weighted_mean_of_the_teachers_tempered_probabilities(teachers, tmp_path):
+    data, (j, b) = teachers
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j), str(b)]),
+                                                           "distill.weights": "[3, 1]", "distill.clips": 2}))
+    seqs, labels = load_split(cfg.data, "train")
+    targets, info = soft_targets(cfg.distill, seqs, labels, "kinect20")
+    pj = teacher_probs(j, seqs, labels, "kinect20", 4.0, 2)
+    pb = teacher_probs(b, seqs, labels, "kinect20", 4.0, 2)
+    assert targets.shape == (len(seqs), 3)
+    np.testing.assert_allclose(targets.numpy(), (3 * pj + pb) / 4, atol=1e-6)
+    np.testing.assert_allclose(targets.sum(1).numpy(), 1.0, atol=1e-5)
+    sharp = teacher_probs(j, seqs, labels, "kinect20", 1.0, 2)
+    assert sharp.max(1).mean() > pj.max(1).mean()                        # a higher temperature softens
+    ids = [load_checkpoint(p)["meta"].model_id for p in (j, b)]
+    assert info["teacher_ids"] == ids and info["weights"] == [3.0, 1.0]
+    assert 0.0 <= info["teacher_train_top1"] <= 1.0
+
+
+def test_distill_loss_is_zero_at_the_target_and_positive_elsewhere():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    t = 4.0
+    assert distill_loss(logits, (logits / t).softmax(-1), t).item() == pytest.approx(0.0, abs=1e-6)
+    other = torch.tensor([[0.1, 0.8, 0.1], [0.8, 0.1, 0.1]])
+    assert distill_loss(logits, other, t).item() > 0.1
+
+
+def test_the_student_learns_what_the_teacher_says(teachers, tmp_path, monkeypatch):
+    """alpha 1: only the soft targets teach. With targets that name a shifted class, the student predicts the
+    shifted class on its training sequences, so the targets reach each sequence through the batch index."""
+    from tests.test_learning import TINY, _overrides, make_separable_pyskl
+
+    monkeypatch.setitem(PRESETS, "tiny", TINY)
+    _, (j, _) = teachers
+    data = make_separable_pyskl(tmp_path / "sep.pkl")
+    cfg = load_config(None, _overrides(tmp_path, data, **{"distill.teachers": json.dumps([str(j)]),
+                                                         "distill.alpha": 1.0, "distill.temperature": 1.0,
+                                                         "distill.clips": 1}))
+    trainer = Trainer(cfg, progress=False)
+    y = torch.as_tensor(trainer.train_set.labels)
+    shifted = (y + 1) % 3
+    trainer.soft_targets = torch.nn.functional.one_hot(shifted, 3).float() * 0.97 + 0.01
+    trainer.fit()
+    model = trainer.eval_model.eval()
+    from aclnet_core.data.dataset import SkeletonDataset
+    clean = SkeletonDataset(trainer.train_set.sequences, trainer.preprocess, train=False)
+    with torch.no_grad():
+        pred = model(torch.stack([clean[i][0] for i in range(len(clean))])).logits.argmax(1)
+    assert (pred == shifted).float().mean() >= 0.85
+    assert (pred == y).float().mean() <= 0.1
+
+
+def test_checkpoint_records_the_teachers_and_a_resume_reuses_the_cached_targets(teachers, tmp_path, monkeypatch):
+    data, (j, b) = teachers
+    extra = {"distill.teachers": json.dumps([str(j), str(b)]), "distill.clips": 1}
+    cfg = load_config(None, tiny_config(tmp_path, data, **extra))
+    first = Trainer(cfg, progress=False)
+    first.fit()
+    meta = load_checkpoint(cfg.run_dir / "last.pt")["meta"]
+    assert meta.extra["distilled_from"]["teacher_ids"] == [load_checkpoint(p)["meta"].model_id for p in (j, b)]
+    assert (cfg.run_dir / "teacher_targets.npz").is_file()
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("the teachers were scored again")
+
+    monkeypatch.setattr(distill_module, "teacher_probs", no_scoring)
+    resumed = Trainer(cfg, resume=cfg.run_dir / "last.pt", progress=False)
+    assert torch.equal(resumed.soft_targets, first.soft_targets)
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("distill.weights", "[1, 2, 3]", "3 values for 1 teachers"),
+    ("distill.alpha", "1.5", "distill.alpha"),
+    ("distill.temperature", "0", "distill.temperature"),
+    ("distill.clips", "0", "distill.clips"),
+])
+def test_bad_distill_settings_are_user_errors(teachers, tmp_path, key, value, words):
+    data, (j, _) = teachers
+    with pytest.raises(UserError, match=words):
+        load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j)]), key: value}))
+
+
+def test_a_teacher_of_other_classes_is_refused(teachers, tmp_path):
+    _, (j, _) = teachers
+    other = make_pyskl(tmp_path / "four.pkl", classes=4)
+    cfg = load_config(None, tiny_config(tmp_path, other, **{"distill.teachers": json.dumps([str(j)])}))
+    with pytest.raises(UserError, match="other classes"):
+        Trainer(cfg, progress=False)
+
+
+def test_cli_distill_flags(teachers, tmp_path):
+    data, (j, b) = teachers
+    res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--window", "8", "--epochs", "1",
+                  "--batch-size", "4", "--out", str(tmp_path / "s"), "--no-progress", "--set", "acl.memory_size=8",
+                  "--distill", str(j), str(b), "--distill-weights", "2,1")
+    assert res.returncode == 0, res.stderr
+    stored = load_checkpoint(tmp_path / "s" / "last.pt", full=True)["config"]["distill"]
+    assert stored["teachers"] == [str(j), str(b)] and stored["weights"] == [2.0, 1.0]
+    for args in (["--distill", str(tmp_path / "missing.pt")], ["--distill-weights", "2,1"],
+                 ["--distill", str(j), "--distill-weights", "2,1"]):
+        res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--epochs", "1", *args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("error:"), res.stderr
