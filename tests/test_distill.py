@@ -120,6 +120,13 @@ def test_a_teacher_of_other_classes_is_refused(teachers, tmp_path):
         Trainer(cfg, progress=False)
 
 
+def test_a_teacher_of_other_input_channels_is_refused(teachers, tmp_path):
+    data, (j, _) = teachers
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j)]), "data.dims": 2}))
+    with pytest.raises(UserError, match="input channels"):
+        Trainer(cfg, progress=False)
+
+
 def test_cli_distill_flags(teachers, tmp_path):
     data, (j, b) = teachers
     res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--window", "8", "--epochs", "1",

@@ -41,6 +41,10 @@ def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: l
         raise UserError(f"teacher {name} knows other classes than this run's data "
                         f"({len(meta.labels)} vs {len(labels)} labels, or another order)")
     dataset = SkeletonDataset(sequences, meta.preprocess_config(), train=False, num_clips=clips)
+    sample, _ = dataset[0]
+    if sample.shape[-1] != meta.in_channels:
+        raise UserError(f"teacher {name} expects {meta.in_channels} input channels but this run's data gives "
+                        f"{sample.shape[-1]} (2D against 3D, or preprocess.use_score)")
     out = []
     for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False):
         if x.dim() == 6:                                      # (B, clips, M, T, V, C)
