@@ -98,6 +98,9 @@ def test_checkpoint_records_the_teachers_and_a_resume_reuses_the_cached_targets(
     monkeypatch.setattr(distill_module, "teacher_probs", no_scoring)
     resumed = Trainer(cfg, resume=cfg.run_dir / "last.pt", progress=False)
     assert torch.equal(resumed.soft_targets, first.soft_targets)
+    other = make_pyskl(tmp_path / "other.pkl", seed=1)     # same names, labels and count, other clip lengths
+    with pytest.raises(AssertionError, match="scored again"):  # the cache of other training data does not apply
+        Trainer(load_config(None, tiny_config(tmp_path, other, **extra)), progress=False)
 
 
 @pytest.mark.parametrize("key, value, words", [

@@ -64,13 +64,14 @@ def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: 
 
     ids = [load_checkpoint(t)["meta"].model_id for t in cfg.teachers]
     weights = [float(w) for w in (cfg.weights or [1.0] * len(cfg.teachers))]
+    data_key = _sequences_key(sequences)
     info = {"teachers": list(cfg.teachers), "teacher_ids": ids, "weights": weights, "alpha": cfg.alpha,
             "temperature": cfg.temperature, "clips": cfg.clips, "num_sequences": len(sequences)}
     if cache is not None and cache.is_file():
         with np.load(cache, allow_pickle=False) as f:
             if (f["targets"].shape == (len(sequences), len(labels)) and list(f["teacher_ids"]) == ids
                     and float(f["temperature"]) == cfg.temperature and int(f["clips"]) == cfg.clips
-                    and list(f["weights"]) == weights):
+                    and list(f["weights"]) == weights and str(f["data_key"]) == data_key):
                 return _with_agreement(torch.from_numpy(f["targets"].astype(np.float32)), sequences, info)
     fused = sum(w * teacher_probs(t, sequences, labels, layout, cfg.temperature, cfg.clips)
                 for t, w in zip(cfg.teachers, weights)) / sum(weights)
@@ -81,8 +82,16 @@ def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: 
         cache.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(cache) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, targets=fused, teacher_ids=np.array(ids), temperature=cfg.temperature,
-                     clips=cfg.clips, weights=np.array(weights))
+                     clips=cfg.clips, weights=np.array(weights), data_key=data_key)
     return _with_agreement(torch.from_numpy(fused), sequences, info)
+
+
+def _sequences_key(sequences: list[SkeletonSequence]) -> str:
+    """A fingerprint of the training sequences (names, labels, shapes), so a cache of other data is not reused."""
+    import hashlib
+
+    text = "\n".join(f"{s.name}|{s.label}|{tuple(s.keypoint.shape)}" for s in sequences)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _with_agreement(targets: torch.Tensor, sequences: list[SkeletonSequence], info: dict[str, Any]):
