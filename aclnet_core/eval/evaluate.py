@@ -79,17 +79,25 @@ def predict_probs(ckpt: Path, data: DataConfig, split: str, clips: int, batch_si
     if sample.shape[-2] != meta.num_joints or sample.shape[-1] != meta.in_channels:
         raise UserError(f"{ckpt.name} expects V={meta.num_joints}, C={meta.in_channels} "
                         f"but the data gives V={sample.shape[-2]}, C={sample.shape[-1]}")
+    probs, labels = clip_probs(model, dataset, batch_size, dev)
+    return probs, labels, meta, names
+
+
+@torch.no_grad()
+def clip_probs(model: torch.nn.Module, dataset, batch_size: int = 64, device: torch.device | None = None,
+               temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax(logits / temperature) per item of a test-mode dataset, averaged over its clips; and the labels."""
     probs, labels = [], []
     for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        x = x.to(dev)
-        if x.dim() == 6:
+        x = x.to(device) if device is not None else x
+        if x.dim() == 6:                                      # (B, clips, M, T, V, C)
             b, k = x.shape[:2]
-            p = model(x.flatten(0, 1)).logits.float().softmax(-1).reshape(b, k, -1).mean(1)
+            p = (model(x.flatten(0, 1)).logits.float() / temperature).softmax(-1).reshape(b, k, -1).mean(1)
         else:
-            p = model(x).logits.float().softmax(-1)
+            p = (model(x).logits.float() / temperature).softmax(-1)
         probs.append(p.cpu().numpy())
         labels.append(y.numpy())
-    return np.concatenate(probs), np.concatenate(labels), meta, names
+    return np.concatenate(probs), np.concatenate(labels)
 
 
 def metrics(probs: np.ndarray, labels: np.ndarray, names: list[str]) -> EvalResult:

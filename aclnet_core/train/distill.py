@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from aclnet_core.data.sequence import SkeletonSequence
 from aclnet_core.errors import UserError
@@ -31,6 +31,7 @@ def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: l
                   temperature: float, clips: int, batch_size: int = 64) -> np.ndarray:
     """(N, K) softened probabilities of one teacher on `sequences`, averaged over `clips` deterministic clips."""
     from aclnet_core.data.dataset import SkeletonDataset
+    from aclnet_core.eval.evaluate import clip_probs
     from aclnet_core.model.checkpoint import model_from_checkpoint
 
     model, meta = model_from_checkpoint(path)
@@ -45,15 +46,7 @@ def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: l
     if sample.shape[-1] != meta.in_channels:
         raise UserError(f"teacher {name} expects {meta.in_channels} input channels but this run's data gives "
                         f"{sample.shape[-1]} (2D against 3D, or preprocess.use_score)")
-    out = []
-    for x, _ in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        if x.dim() == 6:                                      # (B, clips, M, T, V, C)
-            b, k = x.shape[:2]
-            p = (model(x.flatten(0, 1)).logits.float() / temperature).softmax(-1).reshape(b, k, -1).mean(1)
-        else:
-            p = (model(x).logits.float() / temperature).softmax(-1)
-        out.append(p.numpy())
-    return np.concatenate(out)
+    return clip_probs(model, dataset, batch_size, temperature=temperature)[0]
 
 
 def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: list[str], layout: str,
