@@ -98,6 +98,17 @@ def test_checkpoint_records_the_teachers_and_a_resume_reuses_the_cached_targets(
     monkeypatch.setattr(distill_module, "teacher_probs", no_scoring)
     resumed = Trainer(cfg, resume=cfg.run_dir / "last.pt", progress=False)
     assert torch.equal(resumed.soft_targets, first.soft_targets)
+    monkeypatch.undo()
+    cache = cfg.run_dir / "teacher_targets.npz"
+    for damage in (b"not an npz", None):                     # damaged, or an older cache without the fingerprint
+        if damage is None:
+            with np.load(cache) as f:
+                np.savez(cache, **{k: f[k] for k in f.files if k != "data_key"})
+        else:
+            cache.write_bytes(damage)
+        again = Trainer(cfg, resume=cfg.run_dir / "last.pt", progress=False)   # scored again, no traceback
+        assert torch.allclose(again.soft_targets, first.soft_targets, atol=1e-6)
+    monkeypatch.setattr(distill_module, "teacher_probs", no_scoring)
     other = make_pyskl(tmp_path / "other.pkl", seed=1)     # same names, labels and count, other clip lengths
     with pytest.raises(AssertionError, match="scored again"):  # the cache of other training data does not apply
         Trainer(load_config(None, tiny_config(tmp_path, other, **extra)), progress=False)

@@ -60,12 +60,9 @@ def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: 
     data_key = _sequences_key(sequences)
     info = {"teachers": list(cfg.teachers), "teacher_ids": ids, "weights": weights, "alpha": cfg.alpha,
             "temperature": cfg.temperature, "clips": cfg.clips, "num_sequences": len(sequences)}
-    if cache is not None and cache.is_file():
-        with np.load(cache, allow_pickle=False) as f:
-            if (f["targets"].shape == (len(sequences), len(labels)) and list(f["teacher_ids"]) == ids
-                    and float(f["temperature"]) == cfg.temperature and int(f["clips"]) == cfg.clips
-                    and list(f["weights"]) == weights and str(f["data_key"]) == data_key):
-                return _with_agreement(torch.from_numpy(f["targets"].astype(np.float32)), sequences, info)
+    cached = _read_cache(cache, (len(sequences), len(labels)), ids, weights, cfg, data_key)
+    if cached is not None:
+        return _with_agreement(cached, sequences, info)
     fused = sum(w * teacher_probs(t, sequences, labels, layout, cfg.temperature, cfg.clips)
                 for t, w in zip(cfg.teachers, weights)) / sum(weights)
     fused = fused.astype(np.float32)
@@ -77,6 +74,23 @@ def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: 
             np.savez(fh, targets=fused, teacher_ids=np.array(ids), temperature=cfg.temperature,
                      clips=cfg.clips, weights=np.array(weights), data_key=data_key)
     return _with_agreement(torch.from_numpy(fused), sequences, info)
+
+
+def _read_cache(cache: Path | None, shape: tuple[int, int], ids: list[str], weights: list[float],
+                cfg: DistillConfig, data_key: str) -> torch.Tensor | None:
+    """Targets cached for exactly these teachers, settings and sequences; None when absent, stale or unreadable
+    (an older or damaged cache is scored again, never trusted and never an error)."""
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        with np.load(cache, allow_pickle=False) as f:
+            if (f["targets"].shape == shape and list(f["teacher_ids"]) == ids
+                    and float(f["temperature"]) == cfg.temperature and int(f["clips"]) == cfg.clips
+                    and list(f["weights"]) == weights and str(f["data_key"]) == data_key):
+                return torch.from_numpy(f["targets"].astype(np.float32))
+    except (OSError, ValueError, KeyError, EOFError):
+        pass
+    return None
 
 
 def _sequences_key(sequences: list[SkeletonSequence]) -> str:
