@@ -69,6 +69,8 @@ def add_train_parser(sub) -> None:
     p.add_argument("--distill", nargs="+", metavar="CKPT", help="learn also from these trained models' softened "
                    "predictions on the training set (knowledge distillation, e.g. a J+B+JM+BM ensemble into one "
                    "stream; docs/TRAINING.md); distill.alpha, distill.temperature go through --set")
+    p.add_argument("--distill-online", action="store_true", help="the --distill models score every augmented "
+                   "training batch instead of once before training (about one forward pass per teacher and batch)")
     p.add_argument("--distill-weights", type=float_list(0.0, 1e6, lo_open=True), metavar="W,W,...",
                    help="one weight per --distill model, e.g. 2,2,1,1")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -105,13 +107,16 @@ def train_config(args: argparse.Namespace):
     overrides = [f"{key}={getattr(args, attr)}" for attr, key in mapping.items() if getattr(args, attr) is not None]
     if args.no_acl:
         overrides.append("acl.enabled=false")
-    if args.distill_weights is not None and not args.distill:
+    if (args.distill_online or args.distill_weights is not None) and not args.distill:
         from aclnet_core.errors import UserError
-        raise UserError("--distill-weights needs --distill")
+        flag = "--distill-online" if args.distill_online else "--distill-weights"
+        raise UserError(f"{flag} needs --distill")
     if args.distill:
         overrides.append("distill.teachers=" + json.dumps(list(args.distill)))
         if args.distill_weights is not None:
             overrides.append("distill.weights=" + json.dumps(list(args.distill_weights)))
+        if args.distill_online:
+            overrides.append("distill.online=true")
     kind = args.kind
     if args.data and not args.kind:     # the data's own kind, not the config template's
         kind = _guess_kind(args.data)

@@ -154,3 +154,63 @@ def test_cli_distill_flags(teachers, tmp_path):
         res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--epochs", "1", *args)
         assert res.returncode == 2, (args, res.stderr)
         assert res.stderr.count("\n") == 1 and res.stderr.startswith("error:"), res.stderr
+
+
+def test_online_teachers_score_the_same_frames_in_their_own_modality(teachers, tmp_path):
+    """A joint and a bone teacher fed from the batch's joints give what each gives on its own clip of those frames."""
+    from aclnet_core.data.dataset import SkeletonDataset
+    from aclnet_core.train.distill import OnlineTeachers
+
+    data, (j, b) = teachers
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j), str(b)]),
+                                                           "distill.weights": "[3, 1]", "distill.online": "true"}))
+    seqs, labels = load_split(cfg.data, "train")
+    student = load_checkpoint(j)["meta"].preprocess_config()
+    online = OnlineTeachers(cfg.distill, labels, student, 3, torch.device("cpu"))
+    joints_set = SkeletonDataset(seqs, student, train=False, with_joints=True)
+    joints = torch.stack([joints_set[i][2] for i in range(len(seqs))])
+    got = online(joints).numpy()
+    pj = teacher_probs(j, seqs, labels, "kinect20", 4.0, 1)
+    pb = teacher_probs(b, seqs, labels, "kinect20", 4.0, 1)
+    np.testing.assert_allclose(got, (3 * pj + pb) / 4, atol=1e-5)
+    assert not np.allclose(pj, pb, atol=1e-3)                    # the bone teacher really saw bones
+
+
+def test_online_distillation_scores_every_training_batch(teachers, tmp_path, monkeypatch):
+    data, (j, b) = teachers
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j), str(b)]),
+                                                           "distill.online": "true", "optim.epochs": 2}))
+    trainer = Trainer(cfg, progress=False)
+    calls = []
+    real = trainer.online_teachers.__call__
+    monkeypatch.setattr(trainer, "online_teachers", lambda joints: calls.append(joints.shape) or real(joints))
+    trainer.fit()
+    assert len(calls) == 2 * trainer.iters_per_epoch
+    assert all(shape[1:] == trainer.train_set[0][0].shape for shape in calls)
+    extra = load_checkpoint(cfg.run_dir / "last.pt")["meta"].extra["distilled_from"]
+    assert extra["online"] is True and extra["teacher_ids"] == [load_checkpoint(p)["meta"].model_id for p in (j, b)]
+    assert not (cfg.run_dir / "teacher_targets.npz").exists()
+
+
+@pytest.mark.parametrize("key, value, words", [("preprocess.window", "12", "differs in window"),
+                                               ("data.dims", "2", "input channels")])
+def test_online_teachers_of_other_preprocessing_are_refused(teachers, tmp_path, key, value, words):
+    data, (j, _) = teachers
+    cfg = load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j)]),
+                                                           "distill.online": "true", key: value}))
+    with pytest.raises(UserError, match=words):
+        Trainer(cfg, progress=False)
+
+
+def test_online_setting_and_flag(teachers, tmp_path):
+    data, (j, _) = teachers
+    with pytest.raises(UserError, match="distill.online"):
+        load_config(None, tiny_config(tmp_path, data, **{"distill.teachers": json.dumps([str(j)]),
+                                                         "distill.online": "3"}))
+    res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--window", "8", "--epochs", "1",
+                  "--batch-size", "4", "--out", str(tmp_path / "s"), "--no-progress", "--set", "acl.memory_size=8",
+                  "--distill", str(j), "--distill-online")
+    assert res.returncode == 0, res.stderr
+    assert load_checkpoint(tmp_path / "s" / "last.pt", full=True)["config"]["distill"]["online"] is True
+    res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--epochs", "1", "--distill-online")
+    assert res.returncode == 2 and res.stderr.startswith("error:") and res.stderr.count("\n") == 1, res.stderr

@@ -36,6 +36,8 @@ class SkeletonDataset(Dataset):
     DataLoader worker it is the worker's own torch RNG, which torch seeds per worker and per epoch from the
     loader's generator, so workers never share draws.
     Normalised sequences are cached on first use (``cache=True``), since normalisation is deterministic.
+    ``with_joints`` (training, one clip) makes items (clip, label, joints): the same augmented frames as plain
+    joints, (M, T, V, C), from which teachers of other modalities are fed (online distillation).
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class SkeletonDataset(Dataset):
         seed: int = 0,
         cache: bool = True,
         test_flip: bool = False,
+        with_joints: bool = False,
     ) -> None:
         layout = get_layout(cfg.layout)
         if num_clips < 1:
@@ -64,6 +67,9 @@ class SkeletonDataset(Dataset):
         self.num_clips = num_clips
         self.seed = seed
         self.test_flip = test_flip
+        self.with_joints = with_joints
+        if with_joints and num_clips != 1:
+            raise UserError("with_joints needs num_clips == 1")
         self.cache = cache
         self._prepared: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
 
@@ -109,4 +115,7 @@ class SkeletonDataset(Dataset):
             kp_m, score_m = mirror(kp, self.cfg.layout, score, self._flip_x(kp))
             clips += [make_clip(kp_m, self.cfg, idx, score_m) for idx in indices]
         out = clips[0] if len(clips) == 1 else np.stack(clips)
+        if self.with_joints:
+            joints = np.ascontiguousarray(kp[:, indices[0]], dtype=np.float32)
+            return torch.from_numpy(out), int(self.sequences[index].label), torch.from_numpy(joints)
         return torch.from_numpy(out), int(self.sequences[index].label)

@@ -68,6 +68,7 @@ class DistillConfig:
     alpha: float = 0.5                                   # weight of the distillation term against cross-entropy
     temperature: float = 4.0
     clips: int = 5                                       # deterministic clips per sequence the teachers average
+    online: bool = False                                 # teachers score each augmented batch instead of once
 
     @property
     def enabled(self) -> bool:
@@ -87,6 +88,8 @@ class DistillConfig:
                 raise UserError(f"distill.{key} must be a number in [{lo:g}, {hi:g}], got {value!r}")
         if isinstance(self.clips, bool) or not isinstance(self.clips, int) or not 1 <= self.clips <= 100:
             raise UserError(f"distill.clips must be an integer in [1, 100], got {self.clips!r}")
+        if not isinstance(self.online, bool):
+            raise UserError(f"distill.online must be true or false, got {self.online!r}")
 
 
 @dataclass

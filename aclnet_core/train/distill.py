@@ -9,6 +9,10 @@ temperature-softened probabilities is that sequence's soft target for all epochs
     (1 - alpha) * CE(labels, label smoothing) + alpha * T^2 * KL(soft target || softmax(student logits / T))
 
 (plus the ACL terms). Teachers see the training split only, never the validation/test split.
+
+Online (``distill.online``): the teachers score every augmented training batch instead, each from the same
+augmented frames in its own modality, so the target matches the view the student sees (rotated, cropped,
+mirrored) rather than a clean clip. It costs one teacher forward pass per batch and teacher (no backward pass).
 """
 
 from __future__ import annotations
@@ -112,6 +116,61 @@ def distill_loss(student_logits: torch.Tensor, targets: torch.Tensor, temperatur
     """T^2 * KL(targets || softmax(student / T)), batch mean (Hinton's scaling keeps gradients comparable to CE)."""
     log_p = F.log_softmax(student_logits.float() / temperature, dim=-1)
     return F.kl_div(log_p, targets, reduction="batchmean") * temperature * temperature
+
+
+_SAME_PREPROCESS = ("window", "num_person", "center", "scale", "align", "sampling", "root_motion")
+
+
+class OnlineTeachers:
+    """Teachers that score the student's augmented batch: (N, M, T, V, C) joints -> (N, K) fused soft targets.
+
+    Each teacher gets the batch in its own modality (bones, motion) computed from the same joints, so a teacher
+    must share the student's preprocessing apart from the modality (window, normalisation, sampling) and must not
+    use the score channel (the augmented joints carry none).
+    """
+
+    def __init__(self, cfg: DistillConfig, labels: list[str], student: Any, in_channels: int,
+                 device: torch.device) -> None:
+        from aclnet_core.model.checkpoint import model_from_checkpoint
+
+        self.cfg, self.device, self.layout = cfg, device, student.layout
+        self.weights = [float(w) for w in (cfg.weights or [1.0] * len(cfg.teachers))]
+        self.models, self.modalities, ids = [], [], []
+        for path in cfg.teachers:
+            model, meta = model_from_checkpoint(path)
+            name = Path(path).name
+            if meta.layout != student.layout:
+                raise UserError(f"teacher {name} is a {meta.layout} model; this run trains on {student.layout}")
+            if list(meta.labels) != list(labels):
+                raise UserError(f"teacher {name} knows other classes than this run's data "
+                                f"({len(meta.labels)} vs {len(labels)} labels, or another order)")
+            if meta.in_channels != in_channels:
+                raise UserError(f"teacher {name} expects {meta.in_channels} input channels but this run's data "
+                                f"gives {in_channels} (2D against 3D, or preprocess.use_score)")
+            pre = meta.preprocess_config()
+            differ = [k for k in _SAME_PREPROCESS if getattr(pre, k) != getattr(student, k)]
+            if differ or pre.use_score:
+                what = ", ".join(differ) if differ else "use_score"
+                raise UserError(f"online distillation needs teachers preprocessed like the student apart from the "
+                                f"modality; teacher {name} differs in {what} (use offline distillation)")
+            self.models.append(model.to(device).eval())
+            self.modalities.append(pre.modality)
+            ids.append(meta.model_id)
+        self.info = {"teachers": list(cfg.teachers), "teacher_ids": ids, "weights": self.weights,
+                     "alpha": cfg.alpha, "temperature": cfg.temperature, "online": True}
+
+    @torch.no_grad()
+    def __call__(self, joints: torch.Tensor) -> torch.Tensor:
+        from aclnet_core.data.modalities import apply_modality
+
+        n, m = joints.shape[:2]
+        flat = joints.detach().cpu().numpy().reshape(n * m, *joints.shape[2:])  # modalities work per person row
+        fused = None
+        for model, modality, w in zip(self.models, self.modalities, self.weights):
+            x = torch.from_numpy(apply_modality(flat, modality, self.layout).reshape(joints.shape)).to(self.device)
+            p = (model(x).logits.float() / self.cfg.temperature).softmax(-1) * w
+            fused = p if fused is None else fused + p
+        return fused / sum(self.weights)
 
 
 class IndexedDataset(Dataset):

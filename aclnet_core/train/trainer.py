@@ -115,7 +115,12 @@ class Trainer:
         if bad:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")
 
-        self.soft_targets = self._distill_targets(cfg, train_seqs) if cfg.distill.enabled else None
+        self.soft_targets = self.online_teachers = None
+        if cfg.distill.enabled and cfg.distill.online:
+            self.online_teachers = self._online_teachers(cfg, in_channels)
+            self._distill_info = self.online_teachers.info
+        elif cfg.distill.enabled:
+            self.soft_targets = self._distill_targets(cfg, train_seqs)
         self.model = ACLNet(num_classes, num_joints, in_channels, cfg.preset, cfg.head_dropout).to(self.device)
         init_meta = None
         if cfg.init_from and self._resume_payload is None:
@@ -135,7 +140,7 @@ class Trainer:
                          else self._resume_payload["meta"].extra.get("init_from_model_id"))
             if source_id:
                 self.meta.extra["init_from_model_id"] = source_id
-        if self.soft_targets is not None:
+        if cfg.distill.enabled:
             self.meta.extra["distilled_from"] = self._distill_info
         self.meta.extra["sample_fps"] = round(data_setup.model_sample_fps(cfg, train_seqs), 3)  # the app's window rate
 
@@ -155,6 +160,19 @@ class Trainer:
             self._restore(self._resume_payload)
         self.ddp_model = (DistributedDataParallel(self.model, device_ids=[self.dist.local_rank] if self.device.type == "cuda" else None)
                           if self.dist.enabled else self.model)
+
+    def _online_teachers(self, cfg: TrainConfig, in_channels: int):
+        """Teachers that score each augmented batch (distill.online)."""
+        from aclnet_core.train.distill import OnlineTeachers
+
+        for path in cfg.distill.teachers:
+            if not Path(path).is_file():
+                raise UserError(f"distillation teacher not found: {path}")
+        teachers = OnlineTeachers(cfg.distill, list(self.labels), self.preprocess, in_channels, self.device)
+        self.train_set.with_joints = True
+        if self.dist.is_main:
+            print(f"distilling online from {len(cfg.distill.teachers)} teacher(s): they score every training batch")
+        return teachers
 
     def _distill_targets(self, cfg: TrainConfig, train_seqs: list) -> torch.Tensor:
         """The teachers' soft targets for the training sequences (cached in the run folder for a resume)."""
@@ -256,9 +274,11 @@ class Trainer:
                 out = self.ddp_model(x)
                 ce = F.cross_entropy(out.logits.float(), y, label_smoothing=self.cfg.optim.label_smoothing)
             loss = ce
-            if self.soft_targets is not None:
+            if distill.enabled:
                 from aclnet_core.train.distill import distill_loss
-                kd = distill_loss(out.logits, self.soft_targets[batch[2].to(self.device)], distill.temperature)
+                targets = (self.online_teachers(batch[2].to(self.device)) if self.online_teachers is not None
+                           else self.soft_targets[batch[2].to(self.device)])
+                kd = distill_loss(out.logits, targets, distill.temperature)
                 loss = (1.0 - distill.alpha) * ce + distill.alpha * kd
             inter = intra = torch.zeros((), device=self.device)
             if self.acl is not None:
