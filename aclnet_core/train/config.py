@@ -67,7 +67,7 @@ class DistillConfig:
     weights: list[float] | None = None                  # per teacher; None = equal (e.g. 2, 2, 1, 1 for J, B, JM, BM)
     alpha: float = 0.5                                   # weight of the distillation term against cross-entropy
     temperature: float = 4.0
-    clips: int = 5                                       # deterministic clips per sequence the teachers average
+    clips: int = 5                                       # deterministic clips per sequence the teachers average (offline)
     online: bool = False                                 # teachers score each augmented batch instead of once
 
     @property
