@@ -36,6 +36,15 @@ def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: l
     """(N, K) softened probabilities of one teacher on `sequences`, averaged over `clips` deterministic clips."""
     from aclnet_core.data.dataset import SkeletonDataset
     from aclnet_core.eval.evaluate import clip_probs
+
+    model, meta = _load_teacher(path, layout, labels)
+    dataset = SkeletonDataset(sequences, meta.preprocess_config(), train=False, num_clips=clips)
+    _check_channels(path, meta.in_channels, int(dataset[0][0].shape[-1]))
+    return clip_probs(model, dataset, batch_size, temperature=temperature)[0]
+
+
+def _load_teacher(path: str | Path, layout: str, labels: list[str]):
+    """A teacher model (eval mode) and its metadata; refused in one line when its layout or classes differ."""
     from aclnet_core.model.checkpoint import model_from_checkpoint
 
     model, meta = model_from_checkpoint(path)
@@ -45,12 +54,13 @@ def teacher_probs(path: str | Path, sequences: list[SkeletonSequence], labels: l
     if list(meta.labels) != list(labels):
         raise UserError(f"teacher {name} knows other classes than this run's data "
                         f"({len(meta.labels)} vs {len(labels)} labels, or another order)")
-    dataset = SkeletonDataset(sequences, meta.preprocess_config(), train=False, num_clips=clips)
-    sample, _ = dataset[0]
-    if sample.shape[-1] != meta.in_channels:
-        raise UserError(f"teacher {name} expects {meta.in_channels} input channels but this run's data gives "
-                        f"{sample.shape[-1]} (2D against 3D, or preprocess.use_score)")
-    return clip_probs(model, dataset, batch_size, temperature=temperature)[0]
+    return model, meta
+
+
+def _check_channels(path: str | Path, expected: int, given: int) -> None:
+    if expected != given:
+        raise UserError(f"teacher {Path(path).name} expects {expected} input channels but this run's data gives "
+                        f"{given} (2D against 3D, or preprocess.use_score)")
 
 
 def soft_targets(cfg: DistillConfig, sequences: list[SkeletonSequence], labels: list[str], layout: str,
@@ -131,28 +141,18 @@ class OnlineTeachers:
 
     def __init__(self, cfg: DistillConfig, labels: list[str], student: Any, in_channels: int,
                  device: torch.device) -> None:
-        from aclnet_core.model.checkpoint import model_from_checkpoint
-
         self.cfg, self.device, self.layout = cfg, device, student.layout
         self.weights = [float(w) for w in (cfg.weights or [1.0] * len(cfg.teachers))]
         self.models, self.modalities, ids = [], [], []
         for path in cfg.teachers:
-            model, meta = model_from_checkpoint(path)
-            name = Path(path).name
-            if meta.layout != student.layout:
-                raise UserError(f"teacher {name} is a {meta.layout} model; this run trains on {student.layout}")
-            if list(meta.labels) != list(labels):
-                raise UserError(f"teacher {name} knows other classes than this run's data "
-                                f"({len(meta.labels)} vs {len(labels)} labels, or another order)")
-            if meta.in_channels != in_channels:
-                raise UserError(f"teacher {name} expects {meta.in_channels} input channels but this run's data "
-                                f"gives {in_channels} (2D against 3D, or preprocess.use_score)")
+            model, meta = _load_teacher(path, student.layout, labels)
+            _check_channels(path, meta.in_channels, in_channels)
             pre = meta.preprocess_config()
             differ = [k for k in _SAME_PREPROCESS if getattr(pre, k) != getattr(student, k)]
             if differ or pre.use_score:
                 what = ", ".join(differ) if differ else "use_score"
                 raise UserError(f"online distillation needs teachers preprocessed like the student apart from the "
-                                f"modality; teacher {name} differs in {what} (use offline distillation)")
+                                f"modality; teacher {Path(path).name} differs in {what} (use offline distillation)")
             self.models.append(model.to(device).eval())
             self.modalities.append(pre.modality)
             ids.append(meta.model_id)
@@ -161,10 +161,11 @@ class OnlineTeachers:
 
     @torch.no_grad()
     def __call__(self, joints: torch.Tensor) -> torch.Tensor:
+        """(N, M, T, V, C) CPU joints of the augmented batch -> (N, K) weighted mean of the teachers' tempered softmax."""
         from aclnet_core.data.modalities import apply_modality
 
         n, m = joints.shape[:2]
-        flat = joints.detach().cpu().numpy().reshape(n * m, *joints.shape[2:])  # modalities work per person row
+        flat = joints.numpy().reshape(n * m, *joints.shape[2:])  # CPU joints; modalities work per person row
         fused = None
         for model, modality, w in zip(self.models, self.modalities, self.weights):
             x = torch.from_numpy(apply_modality(flat, modality, self.layout).reshape(joints.shape)).to(self.device)

@@ -276,7 +276,7 @@ class Trainer:
             loss = ce
             if distill.enabled:
                 from aclnet_core.train.distill import distill_loss
-                targets = (self.online_teachers(batch[2].to(self.device)) if self.online_teachers is not None
+                targets = (self.online_teachers(batch[2]) if self.online_teachers is not None
                            else self.soft_targets[batch[2].to(self.device)])
                 kd = distill_loss(out.logits, targets, distill.temperature)
                 loss = (1.0 - distill.alpha) * ce + distill.alpha * kd
