@@ -214,3 +214,19 @@ def test_online_setting_and_flag(teachers, tmp_path):
     assert load_checkpoint(tmp_path / "s" / "last.pt", full=True)["config"]["distill"]["online"] is True
     res = run_cli("train", "--data", str(data), "--layout", "kinect20", "--epochs", "1", "--distill-online")
     assert res.returncode == 2 and res.stderr.startswith("error:") and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_online_refuses_a_missing_teacher_and_one_that_reads_scores(teachers, tmp_path):
+    data, _ = teachers
+    online = {"distill.online": "true"}
+    cfg = load_config(None, tiny_config(tmp_path, data, **online,
+                                        **{"distill.teachers": json.dumps([str(tmp_path / "gone.pt")])}))
+    with pytest.raises(UserError, match="teacher not found"):
+        Trainer(cfg, progress=False)
+    scored = {"preprocess.use_score": "true"}
+    teacher_cfg = load_config(None, tiny_config(tmp_path / "t", data, **scored, **{"optim.epochs": 1}))
+    Trainer(teacher_cfg, progress=False).fit()
+    cfg = load_config(None, tiny_config(tmp_path / "s", data, **scored, **online,
+                                        **{"distill.teachers": json.dumps([str(teacher_cfg.run_dir / "last.pt")])}))
+    with pytest.raises(UserError, match="differs in use_score"):
+        Trainer(cfg, progress=False)

@@ -116,6 +116,9 @@ class Trainer:
             raise UserError(f"label {bad[0]} is outside the {num_classes} known classes")
 
         self.soft_targets = self.online_teachers = None
+        missing = [t for t in cfg.distill.teachers if not Path(t).is_file()]
+        if missing:
+            raise UserError(f"distillation teacher not found: {missing[0]}")
         if cfg.distill.enabled and cfg.distill.online:
             self.online_teachers = self._online_teachers(cfg, in_channels)
             self._distill_info = self.online_teachers.info
@@ -165,9 +168,6 @@ class Trainer:
         """Teachers that score each augmented batch (distill.online)."""
         from aclnet_core.train.distill import OnlineTeachers
 
-        for path in cfg.distill.teachers:
-            if not Path(path).is_file():
-                raise UserError(f"distillation teacher not found: {path}")
         teachers = OnlineTeachers(cfg.distill, list(self.labels), self.preprocess, in_channels, self.device)
         self.train_set.with_joints = True
         if self.dist.is_main:
@@ -178,9 +178,6 @@ class Trainer:
         """The teachers' soft targets for the training sequences (cached in the run folder for a resume)."""
         from aclnet_core.train.distill import soft_targets
 
-        for path in cfg.distill.teachers:
-            if not Path(path).is_file():
-                raise UserError(f"distillation teacher not found: {path}")
         if self.dist.is_main:
             print(f"distilling from {len(cfg.distill.teachers)} teacher(s): scoring {len(train_seqs)} training "
                   f"sequences, {cfg.distill.clips} clips each")
