@@ -9,7 +9,14 @@ import pytest
 import torch
 from conftest import SHARED, needs_shared
 
-from aclnet_core.data.augment import AugmentConfig, augment, flip, random_rotate, temporal_crop
+from aclnet_core.data.augment import (
+    AugmentConfig,
+    augment,
+    flip,
+    random_rotate,
+    random_rotation_matrix,
+    temporal_crop,
+)
 from aclnet_core.data.dataset import SkeletonDataset
 from aclnet_core.data.loaders import DatasetSpec, load_dataset, relabel, split_by
 from aclnet_core.data.modalities import MODALITIES, apply_modality
@@ -102,6 +109,33 @@ def test_rotation_keeps_lengths_and_zeros_and_skips_2d():
     assert not r[0, 1].any() and not np.allclose(r, x)
     x2 = x[..., :2]
     assert random_rotate(x2, rng, 0.3) is x2
+
+
+def _angles(rotation: np.ndarray) -> tuple[float, float, float]:
+    """(x, y, z) angles of R = Rz @ Ry @ Rx."""
+    return (float(np.arctan2(rotation[2, 1], rotation[2, 2])), float(np.arcsin(-rotation[2, 0])),
+            float(np.arctan2(rotation[1, 0], rotation[0, 0])))  # fmt: skip
+
+
+def test_rotation_yaw_range_widens_only_the_vertical_axis():
+    rng = np.random.default_rng(0)
+    angles = np.array([_angles(random_rotation_matrix(rng, 0.1, 1.4)) for _ in range(400)])
+    assert np.abs(angles[:, [0, 2]]).max() <= 0.1 + 1e-6
+    assert 1.2 < np.abs(angles[:, 1]).max() <= 1.4 + 1e-6
+    # rotate_y unset draws exactly what the single range always drew (old recipes stay reproducible)
+    same = random_rotation_matrix(np.random.default_rng(5), 0.3, 0.3)
+    np.testing.assert_array_equal(random_rotation_matrix(np.random.default_rng(5), 0.3), same)
+    # yaw alone (tilts off) still rotates, about y only: heights are unchanged
+    x = _kp(t=4)
+    r = random_rotate(x, np.random.default_rng(1), 0.0, 1.0)
+    np.testing.assert_allclose(r[..., 1], x[..., 1], atol=1e-6)
+    assert not np.allclose(r, x)
+    cfg = AugmentConfig.from_dict({"rotate": 0.0, "rotate_y": 1.0, "flip_p": 0.0})
+    out, _ = augment(x, "kinect20", cfg, np.random.default_rng(1))
+    np.testing.assert_allclose(out, r, atol=1e-6)
+    for bad in (-0.1, True, "wide"):
+        with pytest.raises(UserError):
+            AugmentConfig(rotate_y=bad)
 
 
 def test_temporal_crop_and_augment_pipeline():
@@ -391,6 +425,10 @@ def test_nw_ucla_splits_labels_and_names(tmp_path):
     opts = {"label_by": "subject", "actions": [3], "views": [3]}
     seqs, names = load_dataset(DatasetSpec(kind="nw_ucla", path=str(root), split="all", options=opts))
     assert [s.label for s in seqs] == [4] and names[4] == "subject_05"
+    # one camera per split: a validation protocol that never touches view 3
+    views = {v: [s.name for s in load_nw_ucla(root, f"view{v}")] for v in (1, 2, 3)}
+    assert views == {1: ["a01_s01_e00_v01", "a08_s02_e00_v01"], 2: ["a04_s02_e01_v02"],
+                     3: ["a04_s05_e00_v03", "a12_s03_e00_v03"]}  # fmt: skip
 
 
 def test_nw_ucla_bad_inputs(tmp_path):
@@ -486,7 +524,7 @@ def test_synthetic_kind_loads_what_the_trainer_loads():
     assert names == list(ACTION_NAMES) and [s.label for s in sequences] == list(range(len(ACTION_NAMES)))
     assert [s.name for s in sequences] == [s.name for s in reference]
     assert all(s.layout == "kinect20" and np.array_equal(s.keypoint, r.keypoint) for s, r in zip(sequences, reference))
-    default, _ = load_dataset(DatasetSpec(kind="synthetic", split="val", options=options))   # no layout: MediaPipe-33
+    default, _ = load_dataset(DatasetSpec(kind="synthetic", split="val", options=options))  # no layout: MediaPipe-33
     assert default[0].layout == "mediapipe33" and default[0].keypoint.shape[-2] == 33
     with pytest.raises(UserError, match="unknown synthetic split"):
         load_dataset(DatasetSpec(kind="synthetic", split="nope", options=options))

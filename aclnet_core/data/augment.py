@@ -2,6 +2,8 @@
 
 Missing (all-zero) joints stay zero through every augmentation. Defaults: random rotation of ±0.2 rad about
 each axis (ACLNet/PYSKL RandomRot) and a mirror flip with p = 0.5; scale, temporal crop and jitter are off.
+``rotate_y`` widens the yaw alone (about the vertical y axis of Kinect, mocap and MediaPipe world joints): a
+camera elsewhere on the floor sees the body turned about that axis, while tilts stay small.
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ __all__ = [
 @dataclass(frozen=True)
 class AugmentConfig:
     rotate: float = 0.2  # max |angle| in radians about each axis (3D only); 0 = off
+    rotate_y: float | None = None  # max |angle| about the vertical y axis (yaw: a camera's azimuth); None = rotate
     flip_p: float = 0.5  # probability of a mirror flip (x negated + left/right swap)
     scale: float = 0.0  # isotropic scale factor drawn from [1 - scale, 1 + scale]; 0 = off
     crop_min: float = 1.0  # temporal crop keeps a random interval of ratio in [crop_min, 1]; 1 = off
     jitter: float = 0.0  # std of Gaussian noise added to present joints (normalised units); 0 = off
 
     def __post_init__(self) -> None:
+        ry = self.rotate_y
+        if ry is not None and (isinstance(ry, bool) or not isinstance(ry, (int, float)) or not ry >= 0):
+            raise UserError(f"rotate_y must be a non-negative angle in radians or null, got {self.rotate_y!r}")
         if not (self.rotate >= 0 and 0 <= self.flip_p <= 1 and 0 <= self.scale < 1 and self.jitter >= 0):
             raise UserError(f"invalid augmentation settings: {self}")
         if not 0 < self.crop_min <= 1:
@@ -54,9 +60,10 @@ def _present(kp: np.ndarray) -> np.ndarray:
     return np.any(kp != 0, axis=-1, keepdims=True)
 
 
-def random_rotation_matrix(rng: np.random.Generator, theta: float) -> np.ndarray:
-    """R = Rz @ Ry @ Rx with each angle uniform in [-theta, theta]."""
-    ax, ay, az = rng.uniform(-theta, theta, size=3)
+def random_rotation_matrix(rng: np.random.Generator, theta: float, theta_y: float | None = None) -> np.ndarray:
+    """R = Rz @ Ry @ Rx with each angle uniform in [-theta, theta] (the y angle in [-theta_y, theta_y] if given)."""
+    limits = np.array([theta, theta if theta_y is None else theta_y, theta])
+    ax, ay, az = rng.uniform(-limits, limits)
     cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
@@ -64,11 +71,11 @@ def random_rotation_matrix(rng: np.random.Generator, theta: float) -> np.ndarray
     return rz @ ry @ rx
 
 
-def random_rotate(kp: np.ndarray, rng: np.random.Generator, theta: float) -> np.ndarray:
-    """Rotate 3D joints about the origin; 2D input is returned unchanged."""
-    if kp.shape[-1] != 3 or theta <= 0:
+def random_rotate(kp: np.ndarray, rng: np.random.Generator, theta: float, theta_y: float | None = None) -> np.ndarray:
+    """Rotate 3D joints about the origin (yaw range ``theta_y`` when given); 2D input is returned unchanged."""
+    if kp.shape[-1] != 3 or max(theta, theta if theta_y is None else theta_y) <= 0:
         return kp
-    r = random_rotation_matrix(rng, theta).astype(kp.dtype)
+    r = random_rotation_matrix(rng, theta, theta_y).astype(kp.dtype)
     return (kp @ r.T) * _present(kp)
 
 
@@ -126,7 +133,7 @@ def augment(
     kp, score = temporal_crop(kp, rng, cfg.crop_min, score)
     if cfg.flip_p > 0 and rng.random() < cfg.flip_p:
         kp, score = flip(kp, layout, score, flip_center_x)
-    kp = random_rotate(kp, rng, cfg.rotate)
+    kp = random_rotate(kp, rng, cfg.rotate, cfg.rotate_y)
     kp = random_scale(kp, rng, cfg.scale)
     kp = jitter(kp, rng, cfg.jitter)
     return kp.astype(np.float32, copy=False), score

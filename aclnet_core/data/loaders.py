@@ -44,7 +44,7 @@ OPTIONS: dict[str, dict[str, str]] = {
 class DatasetSpec:
     kind: str  # 'pyskl' | 'nw_ucla' | 'recordings' | 'synthetic'
     path: str | None = None  # file (pyskl), folder (nw_ucla, recordings)
-    split: str = "train"  # pyskl: a key of 'split' (or 'all'); nw_ucla: train|val|all; recordings: subfolder|all
+    split: str = "train"  # pyskl: a key of 'split' (or 'all'); nw_ucla: train|val|all|view1..3; recordings: subfolder|all
     layout: str | None = None  # required for pyskl; nw_ucla is kinect20; recordings: checked when given
     label_names: tuple[str, ...] | None = None  # explicit label list (index = label)
     options: dict[str, Any] = field(default_factory=dict, hash=False)  # kind-specific, see OPTIONS

@@ -34,7 +34,10 @@ NW_UCLA_LABELS: tuple[str, ...] = (
     "pick up with one hand", "pick up with two hands", "drop trash", "walk around", "sit down", "stand up",
     "donning", "doffing", "throw", "carry",
 )  # fmt: skip
-NW_UCLA_SPLITS: dict[str, tuple[int, ...]] = {"train": (1, 2), "val": (3,), "all": (1, 2, 3)}
+NW_UCLA_SPLITS: dict[str, tuple[int, ...]] = {
+    "train": (1, 2), "val": (3,), "all": (1, 2, 3),
+    "view1": (1,), "view2": (2,), "view3": (3,),  # one camera each: tune on view1 -> view2, never on view 3
+}  # fmt: skip
 _ACTION_TO_LABEL = {a: i for i, a in enumerate((1, 2, 3, 4, 5, 6, 8, 9, 11, 12))}  # file action -> 0-based label
 _NAME = re.compile(r"^a(\d+)_s(\d+)_e(\d+)_v(\d+)$")
 _LAYOUT = "kinect20"
@@ -109,7 +112,8 @@ def load_nw_ucla(
 ) -> list[SkeletonSequence]:
     """Load NW-UCLA sequences (kinect20, M = 1, metres, y up), sorted by name.
 
-    split: 'train' (views 1, 2), 'val' (view 3) or 'all'; ``views`` overrides the split's views.
+    split: 'train' (views 1, 2), 'val' (view 3), 'all', or one camera 'view1'..'view3' (a validation protocol
+    that keeps the test view out: train on view1, validate on view2); ``views`` overrides the split's views.
     label_by: 'action' (0..9, see NW_UCLA_LABELS) or 'subject' (subject - 1, 0..9).
     actions: keep only these 0-based action labels (e.g. [3] = 'walk around').
     """
