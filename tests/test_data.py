@@ -123,6 +123,8 @@ def test_rotation_yaw_range_widens_only_the_vertical_axis():
     assert np.abs(angles[:, [0, 2]]).max() <= 0.1 + 1e-6
     assert 1.2 < np.abs(angles[:, 1]).max() <= 1.4 + 1e-6
     # rotate_y unset draws exactly what the single range always drew (old recipes stay reproducible)
+    old_draw = np.random.default_rng(5).uniform(-0.3, 0.3, size=3)  # what the single-range code drew
+    np.testing.assert_allclose(_angles(random_rotation_matrix(np.random.default_rng(5), 0.3)), old_draw, atol=1e-9)
     same = random_rotation_matrix(np.random.default_rng(5), 0.3, 0.3)
     np.testing.assert_array_equal(random_rotation_matrix(np.random.default_rng(5), 0.3), same)
     # yaw alone (tilts off) still rotates, about y only: heights are unchanged
