@@ -212,6 +212,9 @@ def add_eval_parser(sub) -> None:
     p.add_argument("--flip", action="store_true",
                    help="also average over the mirrored clips (left/right swapped); only for models trained with "
                         "flip augmentation, i.e. where left and right do not change the label")
+    p.add_argument("--yaw", type=float_list(-3.1416, 3.1416), metavar="RAD[,RAD…]",
+                   help="also average over copies turned about the vertical axis by these angles in radians, e.g. "
+                        "--yaw=-0.5,0.5 (with '=' as it starts with '-'; 3D joints only; for models trained with yaw turns, augment.rotate_y)")
     p.add_argument("--weights", type=float_list(0.0, 1e6, lo_open=True),
                    help="ensemble weights (positive), e.g. 2,2,1,1 for J,B,JM,BM")
     p.add_argument("--out", type=Path, help="folder for results.json and confusion.png")
@@ -250,7 +253,8 @@ def run_identification(args: argparse.Namespace, overrides: dict) -> int:
 
     if len(args.checkpoints) != 1:
         raise UserError("--task identification evaluates one checkpoint at a time")
-    for flag, given in (("--split", args.split), ("--weights", args.weights), ("--flip", args.flip or None)):
+    for flag, given in (("--split", args.split), ("--weights", args.weights), ("--flip", args.flip or None),
+                         ("--yaw", args.yaw)):
         if given is not None:
             raise UserError(f"{flag} is for --task action; identification uses --gallery-split / --probe-split")
     protocol = IdProtocol(gallery_split=args.gallery_split or "train", probe_splits=args.probe_split or ("val",),
@@ -286,7 +290,9 @@ def run_eval(args: argparse.Namespace) -> int:
         from aclnet_core.errors import UserError
 
         raise UserError(f"--{given[0].replace('_', '-')} needs --task identification")
-    result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out, flip=args.flip)
+    yaw = tuple(args.yaw or ())
+    result = evaluate(args.checkpoints, overrides, args.split, args.clips, weights, args.out, flip=args.flip,
+                      yaw=yaw)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -294,7 +300,8 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"  {Path(s['checkpoint']).name} ({s['modality']}, w={s['weight']}): top-1 {s['top1']:.4f}")
         top5 = f", top-5 {result.top5:.4f}" if result.top5 is not None else ""
         print(f"top-1 {result.top1:.4f}{top5}, mean class accuracy {result.mean_class_accuracy:.4f} "
-              f"on {result.num_samples} samples ({args.clips} clips{' + mirrored' if args.flip else ''})")
+              f"on {result.num_samples} samples ({args.clips} clips{' + mirrored' if args.flip else ''}"
+              f"{f' + turned {list(yaw)} rad' if yaw else ''})")
         if args.out:
             print(f"results in {args.out}/results.json and {args.out}/confusion.png")
     return 0

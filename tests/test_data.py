@@ -15,6 +15,7 @@ from aclnet_core.data.augment import (
     flip,
     random_rotate,
     random_rotation_matrix,
+    rotate_yaw,
     temporal_crop,
 )
 from aclnet_core.data.dataset import SkeletonDataset
@@ -138,6 +139,28 @@ def test_rotation_yaw_range_widens_only_the_vertical_axis():
     for bad in (-0.1, True, "wide"):
         with pytest.raises(UserError):
             AugmentConfig(rotate_y=bad)
+
+
+def test_rotation_roll_range_is_separate_and_zero_keeps_the_camera_level():
+    rng = np.random.default_rng(0)
+    angles = np.array([_angles(random_rotation_matrix(rng, 0.4, 1.0, 0.0)) for _ in range(400)])
+    assert np.abs(angles[:, 2]).max() <= 1e-9  # no roll at all
+    assert 0.3 < np.abs(angles[:, 0]).max() <= 0.4 + 1e-6  # pitch keeps its range
+    assert 0.8 < np.abs(angles[:, 1]).max() <= 1.0 + 1e-6  # yaw keeps its own
+    # unset roll reproduces the old draw exactly
+    np.testing.assert_array_equal(
+        random_rotation_matrix(np.random.default_rng(3), 0.3, 1.0, None),
+        random_rotation_matrix(np.random.default_rng(3), 0.3, 1.0),
+    )
+    # through augment(): roll alone rotates about z only, so depths are unchanged
+    x = _kp(t=4)
+    cfg = AugmentConfig.from_dict({"rotate": 0.0, "rotate_y": 0.0, "rotate_z": 0.8, "flip_p": 0.0})
+    out, _ = augment(x, "kinect20", cfg, np.random.default_rng(2))
+    np.testing.assert_allclose(out[..., 2], x[..., 2], atol=1e-6)
+    assert not np.allclose(out, x)
+    for bad in (-1.0, False, "level"):
+        with pytest.raises(UserError):
+            AugmentConfig(rotate_z=bad)
 
 
 def test_temporal_crop_and_augment_pipeline():
@@ -288,6 +311,51 @@ def test_dataset_test_flip_appends_the_mirrored_clips():
     assert single.shape == (2, 1, 24, 20, 3)
     with pytest.raises(UserError, match="evaluation"):
         SkeletonDataset(seqs, cfg, train=True, test_flip=True)
+
+
+def test_dataset_test_yaw_adds_turned_views_in_order():
+    seqs = [SkeletonSequence(_kp(t=90, seed=4), label=2, layout="kinect20", name="a")]
+    cfg = PreprocessConfig(layout="kinect20", window=24, modality="j")
+    x, _ = SkeletonDataset(seqs, cfg, train=False, num_clips=2, test_yaw=(-0.5, 0.5))[0]
+    assert x.shape == (6, 1, 24, 20, 3)
+    kp, _ = prepare_sequence(seqs[0].keypoint, cfg)
+    for v, angle in enumerate((0.0, -0.5, 0.5)):
+        for k in range(2):
+            idx = sample_indices(90, 24, False, None, k, 2)
+            np.testing.assert_allclose(x[2 * v + k].numpy(), make_clip(rotate_yaw(kp, angle), cfg, idx), atol=1e-6)
+    # a turn keeps heights and the distance from the vertical axis, and changes x/z
+    x = x.numpy()
+    np.testing.assert_allclose(x[2, ..., 1], x[0, ..., 1], atol=1e-6)
+    np.testing.assert_allclose(np.hypot(x[2, ..., 0], x[2, ..., 2]), np.hypot(x[0, ..., 0], x[0, ..., 2]), atol=1e-5)
+    assert not np.allclose(x[2], x[0])
+    # with test_flip every view's mirrored clips follow all unturned/turned clips
+    both, _ = SkeletonDataset(seqs, cfg, train=False, test_flip=True, test_yaw=(0.5,))[0]
+    assert both.shape == (4, 1, 24, 20, 3)
+    idx = sample_indices(90, 24, False, None, 0, 1)
+    np.testing.assert_allclose(both[3].numpy(), make_clip(flip(rotate_yaw(kp, 0.5), "kinect20")[0], cfg, idx),
+                               atol=1e-6)
+    with pytest.raises(UserError, match="evaluation"):
+        SkeletonDataset(seqs, cfg, train=True, test_yaw=(0.5,))
+    with pytest.raises(UserError, match="finite"):
+        SkeletonDataset(seqs, cfg, train=False, test_yaw=(float("nan"),))
+    flat = [SkeletonSequence(_kp(t=30, seed=1)[..., :2], label=0, layout="kinect20", name="b")]
+    with pytest.raises(UserError, match="3D"):
+        SkeletonDataset(flat, PreprocessConfig(layout="kinect20", window=8), train=False, test_yaw=(0.5,))
+
+
+def test_rotate_yaw_turns_about_a_given_centre_and_keeps_missing_joints():
+    x = _kp(t=5, seed=2)
+    x[0, 1, 3] = 0  # a missing joint
+    turned = rotate_yaw(x, 0.7, center_x=1.0, center_z=-2.0)
+    assert np.all(turned[0, 1, 3] == 0)
+    present = np.any(x != 0, axis=-1)
+    np.testing.assert_allclose(turned[..., 1], x[..., 1], atol=1e-6)
+    r_before = np.hypot(x[..., 0] - 1.0, x[..., 2] + 2.0)[present]
+    r_after = np.hypot(turned[..., 0] - 1.0, turned[..., 2] + 2.0)[present]
+    np.testing.assert_allclose(r_after, r_before, atol=1e-5)
+    np.testing.assert_allclose(rotate_yaw(turned, -0.7, 1.0, -2.0)[present], x[present], atol=1e-5)
+    with pytest.raises(UserError, match="3D"):
+        rotate_yaw(x[..., :2], 0.3)
 
 
 def test_dataset_train_mode_is_seeded_and_random():

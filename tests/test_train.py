@@ -173,6 +173,12 @@ def test_cli_train_then_eval_and_ensemble(tmp_path, data):
     res = run_cli("eval", str(run / "last.pt"), "--clips", "2", "--flip", "--out", str(tmp_path / "ev2"))
     assert res.returncode == 0 and "2 clips + mirrored" in res.stdout, res.stderr
     assert json.loads((tmp_path / "ev2" / "results.json").read_text())["flip"] is True
+    res = run_cli("eval", str(run / "last.pt"), "--clips", "2", "--yaw=-0.5,0.5", "--out", str(tmp_path / "ev3"))
+    assert res.returncode == 0 and "turned [-0.5, 0.5] rad" in res.stdout, res.stderr
+    assert json.loads((tmp_path / "ev3" / "results.json").read_text())["yaw"] == [-0.5, 0.5]
+    for bad in ("--yaw=4", "--yaw=a,b"):
+        res = run_cli("eval", str(run / "last.pt"), bad)
+        assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
 
 
 def test_cli_bad_input_is_one_line(tmp_path, data):

@@ -3,7 +3,8 @@
 Missing (all-zero) joints stay zero through every augmentation. Defaults: random rotation of ±0.2 rad about
 each axis (ACLNet/PYSKL RandomRot) and a mirror flip with p = 0.5; scale, temporal crop and jitter are off.
 ``rotate_y`` widens the yaw alone (about the vertical y axis of Kinect, mocap and MediaPipe world joints): a
-camera elsewhere on the floor sees the body turned about that axis, while tilts stay small.
+camera elsewhere on the floor sees the body turned about that axis, while tilts stay small. ``rotate_z`` sets the
+roll (about the depth axis z) apart from the pitch: a level camera never rolls, so ``rotate_z=0`` keeps pitch and yaw.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "random_rotate",
     "random_rotation_matrix",
     "random_scale",
+    "rotate_yaw",
     "temporal_crop",
 ]  # fmt: skip
 
@@ -31,15 +33,17 @@ __all__ = [
 class AugmentConfig:
     rotate: float = 0.2  # max |angle| in radians about each axis (3D only); 0 = off
     rotate_y: float | None = None  # max |angle| about the vertical y axis (yaw: a camera's azimuth); None = rotate
+    rotate_z: float | None = None  # max |angle| about the depth axis z (roll; a level camera has none); None = rotate
     flip_p: float = 0.5  # probability of a mirror flip (x negated + left/right swap)
     scale: float = 0.0  # isotropic scale factor drawn from [1 - scale, 1 + scale]; 0 = off
     crop_min: float = 1.0  # temporal crop keeps a random interval of ratio in [crop_min, 1]; 1 = off
     jitter: float = 0.0  # std of Gaussian noise added to present joints (normalised units); 0 = off
 
     def __post_init__(self) -> None:
-        ry = self.rotate_y
-        if ry is not None and (isinstance(ry, bool) or not isinstance(ry, (int, float)) or not ry >= 0):
-            raise UserError(f"rotate_y must be a non-negative angle in radians or null, got {self.rotate_y!r}")
+        for name in ("rotate_y", "rotate_z"):
+            r = getattr(self, name)
+            if r is not None and (isinstance(r, bool) or not isinstance(r, (int, float)) or not r >= 0):
+                raise UserError(f"{name} must be a non-negative angle in radians or null, got {r!r}")
         if not (self.rotate >= 0 and 0 <= self.flip_p <= 1 and 0 <= self.scale < 1 and self.jitter >= 0):
             raise UserError(f"invalid augmentation settings: {self}")
         if not 0 < self.crop_min <= 1:
@@ -60,9 +64,12 @@ def _present(kp: np.ndarray) -> np.ndarray:
     return np.any(kp != 0, axis=-1, keepdims=True)
 
 
-def random_rotation_matrix(rng: np.random.Generator, theta: float, theta_y: float | None = None) -> np.ndarray:
-    """R = Rz @ Ry @ Rx with each angle uniform in [-theta, theta] (the y angle in [-theta_y, theta_y] if given)."""
-    limits = np.array([theta, theta if theta_y is None else theta_y, theta])
+def random_rotation_matrix(
+    rng: np.random.Generator, theta: float, theta_y: float | None = None, theta_z: float | None = None
+) -> np.ndarray:
+    """R = Rz @ Ry @ Rx with each angle uniform in [-theta, theta]; the y (z) angle in [-theta_y, theta_y]
+    ([-theta_z, theta_z]) when given. Three angles are drawn either way, so an unset range reproduces old runs."""
+    limits = np.array([theta, theta if theta_y is None else theta_y, theta if theta_z is None else theta_z])
     ax, ay, az = rng.uniform(-limits, limits)
     cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
@@ -71,12 +78,30 @@ def random_rotation_matrix(rng: np.random.Generator, theta: float, theta_y: floa
     return rz @ ry @ rx
 
 
-def random_rotate(kp: np.ndarray, rng: np.random.Generator, theta: float, theta_y: float | None = None) -> np.ndarray:
-    """Rotate 3D joints about the origin (yaw range ``theta_y`` when given); 2D input is returned unchanged."""
-    if kp.shape[-1] != 3 or max(theta, theta if theta_y is None else theta_y) <= 0:
+def random_rotate(
+    kp: np.ndarray,
+    rng: np.random.Generator,
+    theta: float,
+    theta_y: float | None = None,
+    theta_z: float | None = None,
+) -> np.ndarray:
+    """Rotate 3D joints about the origin (yaw ``theta_y``, roll ``theta_z`` when given); 2D input is unchanged."""
+    ranges = (theta, theta if theta_y is None else theta_y, theta if theta_z is None else theta_z)
+    if kp.shape[-1] != 3 or max(ranges) <= 0:
         return kp
-    r = random_rotation_matrix(rng, theta, theta_y).astype(kp.dtype)
+    r = random_rotation_matrix(rng, theta, theta_y, theta_z).astype(kp.dtype)
     return (kp @ r.T) * _present(kp)
+
+
+def rotate_yaw(kp: np.ndarray, angle: float, center_x: float = 0.0, center_z: float = 0.0) -> np.ndarray:
+    """Turn 3D joints by ``angle`` radians about the vertical y axis through (center_x, ·, center_z), as
+    :func:`random_rotation_matrix` turns them (its Ry); missing joints stay zero."""
+    if kp.shape[-1] != 3:
+        raise UserError("a yaw turn needs 3D joints (x, y, z)")
+    c, s = np.cos(angle), np.sin(angle)
+    ry = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]], dtype=kp.dtype)
+    shift = np.array([center_x, 0.0, center_z], dtype=kp.dtype)
+    return ((kp - shift) @ ry.T + shift) * _present(kp)
 
 
 def flip(
@@ -133,7 +158,7 @@ def augment(
     kp, score = temporal_crop(kp, rng, cfg.crop_min, score)
     if cfg.flip_p > 0 and rng.random() < cfg.flip_p:
         kp, score = flip(kp, layout, score, flip_center_x)
-    kp = random_rotate(kp, rng, cfg.rotate, cfg.rotate_y)
+    kp = random_rotate(kp, rng, cfg.rotate, cfg.rotate_y, cfg.rotate_z)
     kp = random_scale(kp, rng, cfg.scale)
     kp = jitter(kp, rng, cfg.jitter)
     return kp.astype(np.float32, copy=False), score

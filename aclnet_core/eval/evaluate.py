@@ -61,9 +61,10 @@ def check_compatible(meta: ModelMetadata, data: DataConfig, ckpt: Path) -> None:
 
 @torch.no_grad()
 def predict_probs(ckpt: Path, data: DataConfig, split: str, clips: int, batch_size: int = 64,
-                  device: str | None = None, flip: bool = False) -> tuple[np.ndarray, np.ndarray, ModelMetadata, list[str]]:
+                  device: str | None = None, flip: bool = False, yaw: tuple[float, ...] = ()
+                  ) -> tuple[np.ndarray, np.ndarray, ModelMetadata, list[str]]:
     """Softmax probabilities (N, K), averaged over `clips` deterministic clips (and their mirrored copies when
-    `flip`), plus the true labels."""
+    `flip`, and copies turned by each `yaw` angle about the vertical axis), plus the true labels."""
     from aclnet_core.data.dataset import SkeletonDataset
     from aclnet_core.train.data_setup import load_split
 
@@ -74,7 +75,8 @@ def predict_probs(ckpt: Path, data: DataConfig, split: str, clips: int, batch_si
         raise UserError(f"{ckpt.name} knows {meta.num_classes} classes but the data has {len(names)}")
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.to(dev)
-    dataset = SkeletonDataset(seqs, meta.preprocess_config(), train=False, num_clips=clips, test_flip=flip)
+    dataset = SkeletonDataset(seqs, meta.preprocess_config(), train=False, num_clips=clips, test_flip=flip,
+                              test_yaw=yaw)
     sample, _ = dataset[0]
     if sample.shape[-2] != meta.num_joints or sample.shape[-1] != meta.in_channels:
         raise UserError(f"{ckpt.name} expects V={meta.num_joints}, C={meta.in_channels} "
@@ -133,9 +135,11 @@ def save_confusion_png(result: EvalResult, path: Path, title: str = "") -> None:
 
 
 def evaluate(ckpts: list[Path], overrides: dict[str, Any], split: str | None, clips: int,
-             weights: list[float] | None, out_dir: Path | None, flip: bool = False) -> EvalResult:
+             weights: list[float] | None, out_dir: Path | None, flip: bool = False,
+             yaw: tuple[float, ...] = ()) -> EvalResult:
     """Evaluate one checkpoint or a weighted ensemble of streams (a weighted sum of softmax probabilities);
-    `flip` also averages each stream over the mirrored clips (for models trained with flip augmentation)."""
+    `flip` also averages each stream over the mirrored clips (for models trained with flip augmentation), `yaw`
+    over copies turned about the vertical axis by each angle (3D joints; for models trained with yaw turns)."""
     if weights is not None and len(weights) != len(ckpts):
         raise UserError(f"{len(weights)} weights given for {len(ckpts)} checkpoints")
     weights = weights or [1.0] * len(ckpts)
@@ -143,7 +147,7 @@ def evaluate(ckpts: list[Path], overrides: dict[str, Any], split: str | None, cl
     for ckpt, w in zip(ckpts, weights):
         data = data_config_for(ckpt, overrides)
         the_split = split or data.val_split
-        probs, labels, meta, names = predict_probs(ckpt, data, the_split, clips, flip=flip)
+        probs, labels, meta, names = predict_probs(ckpt, data, the_split, clips, flip=flip, yaw=yaw)
         if labels_ref is not None and (not np.array_equal(labels, labels_ref) or names != names_ref):
             raise UserError(f"{ckpt.name} was evaluated on different samples or labels than {ckpts[0].name}")
         labels_ref, names_ref = labels, names
@@ -156,6 +160,6 @@ def evaluate(ckpts: list[Path], overrides: dict[str, Any], split: str | None, cl
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_write(out_dir / "results.json") as tmp:
-            tmp.write_text(json.dumps({**result.to_dict(), "clips": clips, "flip": flip}, indent=2))
+            tmp.write_text(json.dumps({**result.to_dict(), "clips": clips, "flip": flip, "yaw": list(yaw)}, indent=2))
         save_confusion_png(result, out_dir / "confusion.png")
     return result
