@@ -338,6 +338,13 @@ def test_dataset_test_yaw_adds_turned_views_in_order():
         SkeletonDataset(seqs, cfg, train=True, test_yaw=(0.5,))
     with pytest.raises(UserError, match="finite"):
         SkeletonDataset(seqs, cfg, train=False, test_yaw=(float("nan"),))
+    # uncentred data turns about its own vertical axis (the present joints' mean x, z), not the camera's
+    raw = PreprocessConfig(layout="kinect20", window=24, modality="j", center=False, scale=False)
+    xr, _ = SkeletonDataset(seqs, raw, train=False, test_yaw=(0.5,))[0]
+    kpr, _ = prepare_sequence(seqs[0].keypoint, raw)
+    present = np.any(kpr != 0, axis=-1)
+    cx, cz = kpr[..., 0][present].mean(), kpr[..., 2][present].mean()
+    np.testing.assert_allclose(xr[1].numpy(), make_clip(rotate_yaw(kpr, 0.5, cx, cz), raw, idx), atol=1e-5)
     flat = [SkeletonSequence(_kp(t=30, seed=1)[..., :2], label=0, layout="kinect20", name="b")]
     with pytest.raises(UserError, match="3D"):
         SkeletonDataset(flat, PreprocessConfig(layout="kinect20", window=8), train=False, test_yaw=(0.5,))

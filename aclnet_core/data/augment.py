@@ -26,6 +26,7 @@ __all__ = [
     "random_scale",
     "rotate_yaw",
     "temporal_crop",
+    "yaw_matrix",
 ]  # fmt: skip
 
 
@@ -64,6 +65,12 @@ def _present(kp: np.ndarray) -> np.ndarray:
     return np.any(kp != 0, axis=-1, keepdims=True)
 
 
+def yaw_matrix(angle: float) -> np.ndarray:
+    """Ry: the turn by ``angle`` radians about the vertical y axis."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
 def random_rotation_matrix(
     rng: np.random.Generator, theta: float, theta_y: float | None = None, theta_z: float | None = None
 ) -> np.ndarray:
@@ -71,9 +78,9 @@ def random_rotation_matrix(
     ([-theta_z, theta_z]) when given. Three angles are drawn either way, so an unset range reproduces old runs."""
     limits = np.array([theta, theta if theta_y is None else theta_y, theta if theta_z is None else theta_z])
     ax, ay, az = rng.uniform(-limits, limits)
-    cx, sx, cy, sy, cz, sz = np.cos(ax), np.sin(ax), np.cos(ay), np.sin(ay), np.cos(az), np.sin(az)
+    cx, sx, cz, sz = np.cos(ax), np.sin(ax), np.cos(az), np.sin(az)
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    ry = yaw_matrix(ay)
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
     return rz @ ry @ rx
 
@@ -98,8 +105,7 @@ def rotate_yaw(kp: np.ndarray, angle: float, center_x: float = 0.0, center_z: fl
     :func:`random_rotation_matrix` turns them (its Ry); missing joints stay zero."""
     if kp.shape[-1] != 3:
         raise UserError("a yaw turn needs 3D joints (x, y, z)")
-    c, s = np.cos(angle), np.sin(angle)
-    ry = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]], dtype=kp.dtype)
+    ry = yaw_matrix(angle).astype(kp.dtype)
     shift = np.array([center_x, 0.0, center_z], dtype=kp.dtype)
     return ((kp - shift) @ ry.T + shift) * _present(kp)
 
