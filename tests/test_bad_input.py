@@ -136,6 +136,9 @@ CASES = [
     ("eval", ["eval", "{model.pt}", "--task", "identification", "--gallery-split", "val"], "both gallery and probe"),
     ("eval", ["eval", "{model.pt}", "{model.pt}", "--task", "identification"], "one checkpoint"),
     ("eval", ["eval", "{model.pt}", "--task", "identification", "--weights", "1"], "--weights"),
+    ("eval", ["eval", "{model.pt}", "--task", "identification", "--yaw=0.5"], "--yaw"),
+    ("eval", ["eval", "{model.pt}", "--yaw=9"], "--yaw"),
+    ("eval", ["eval", "{model.pt}", "--yaw=nan"], "--yaw"),
     ("eval", ["eval", "{model.pt}", "--task", "identification", "--data", "{tiny.pkl}"], "joints"),
     # export
     ("export", ["export", "{model.pt}", "--format", "checkpoint", "-o", "{model.pt}"], "refusing to write"),
