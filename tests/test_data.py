@@ -447,6 +447,22 @@ def test_pyskl_bad_files(tmp_path, make, match):
         load_pyskl(path, "xsub_train", "ntu25")
 
 
+def test_pyskl_split_keeps_the_names_with_an_annotation(tmp_path, capsys):
+    """As PYSKL reads a file: a split's names without an annotation are dropped (counted in a note), not fatal."""
+    path = _pyskl(tmp_path, split={"train": ["s0", "gone", "s2", "lost"]})
+    seqs = load_pyskl(path, "train", "ntu25")
+    assert [s.name for s in seqs] == ["s0", "s2"]
+    assert "2 of 4 names of split 'train' have no annotation and are skipped, e.g. 'gone'" in capsys.readouterr().err
+
+
+def test_pyskl_samples_named_by_filename(tmp_path):
+    """PYSKL names a sample by 'filename' when it has no 'frame_dir'."""
+    anns = [{"filename": f"v{i}.mp4", "label": i, "keypoint": _kp(m=1, t=6, v=25, seed=i)} for i in range(3)]
+    path = _pyskl(tmp_path, split={"train": ["v0.mp4", "v2.mp4"]}, annotations=anns)
+    seqs = load_pyskl(path, "train", "ntu25")
+    assert [(s.name, s.label) for s in seqs] == [("v0.mp4", 0), ("v2.mp4", 2)]
+
+
 def test_pyskl_bad_contents(tmp_path):
     path = _pyskl(tmp_path)
     with pytest.raises(UserError, match="unknown split 'train'; available splits: empty, xsub_train, xsub_val"):
@@ -460,8 +476,8 @@ def test_pyskl_bad_contents(tmp_path):
     bad = _pyskl(tmp_path, annotations=[{"frame_dir": "s0", "label": 0}])
     with pytest.raises(UserError, match="has no 'keypoint'"):
         load_pyskl(bad, "all", "ntu25")
-    bad = _pyskl(tmp_path, split={"a": ["zz"]})
-    with pytest.raises(UserError, match="no annotation"):
+    bad = _pyskl(tmp_path, split={"a": ["zz", "yy"]})
+    with pytest.raises(UserError, match="none of the 2 names of split 'a' has an annotation, e.g. 'zz'"):
         load_pyskl(bad, "a", "ntu25")
     with pytest.raises(UserError, match="needs a layout"):
         load_dataset(DatasetSpec(kind="pyskl", path=str(path)))

@@ -1,7 +1,8 @@
 """Loader for PYSKL skeleton pickles.
 
 Format: ``{'split': {name: [frame_dir, ...]}, 'annotations': [{'frame_dir', 'label', 'keypoint' (M, T, V, C),
-'keypoint_score' (M, T, V) optional, 'total_frames'}, ...]}``.
+'keypoint_score' (M, T, V) optional, 'total_frames'}, ...]}``. As in PYSKL, a sample may be named by 'filename'
+instead of 'frame_dir', and a split keeps only its names that have an annotation (a note on stderr counts the rest).
 
 Security: a pickle can run arbitrary code when it is loaded, so files are read with a restricted unpickler that
 admits only numpy arrays and builtin containers (`aclnet_core.safe_load`); ``--trust-pickle`` lifts that for
@@ -10,6 +11,7 @@ files you trust.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +52,16 @@ def read_pyskl(path: str | Path) -> dict:
     return data
 
 
+def _identifier(ann: dict) -> str:
+    """An annotation's name: 'frame_dir', or 'filename' where a file names its samples that way (as PYSKL reads)."""
+    return str(ann.get("frame_dir", ann.get("filename")))
+
+
 def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) -> SkeletonSequence:
     if not isinstance(ann, dict):
         raise UserError(f"{source}: an annotation is a {type(ann).__name__}, expected a dict")
+    if "frame_dir" not in ann and "filename" in ann:
+        ann = {**ann, "frame_dir": ann["filename"]}
     name = str(ann.get("frame_dir", "?"))
     for key in ("frame_dir", "label", "keypoint"):
         if key not in ann:
@@ -87,11 +96,15 @@ def pyskl_sequences(data: dict, split: str, layout: str, source: str = "pyskl") 
     annotations = data["annotations"]
     if split in splits:
         wanted = [str(n) for n in splits[split]]
-        by_name = {str(a.get("frame_dir")): a for a in annotations if isinstance(a, dict)}
+        by_name = {_identifier(a): a for a in annotations if isinstance(a, dict)}
         absent = [n for n in wanted if n not in by_name]
-        if absent:
-            raise UserError(f"{source}: {len(absent)} names of split {split!r} have no annotation, e.g. {absent[0]!r}")
-        chosen = [by_name[n] for n in wanted]
+        if absent and len(absent) == len(wanted):
+            raise UserError(f"{source}: none of the {len(wanted)} names of split {split!r} has an annotation, "
+                            f"e.g. {absent[0]!r}")
+        if absent:       # PYSKL keeps the split's names that have an annotation; say how many were dropped
+            print(f"note: {source}: {len(absent)} of {len(wanted)} names of split {split!r} have no annotation "
+                  f"and are skipped, e.g. {absent[0]!r}", file=sys.stderr)
+        chosen = [by_name[n] for n in wanted if n in by_name]
     elif split == "all":
         chosen = list(annotations)
     else:
