@@ -463,6 +463,22 @@ def test_pyskl_samples_named_by_filename(tmp_path):
     assert [(s.name, s.label) for s in seqs] == [("v0.mp4", 0), ("v2.mp4", 2)]
 
 
+def test_pyskl_clip_with_nobody_detected(tmp_path, capsys):
+    """A clip where pose extraction found nobody (M = 0, as PYSKL writes it) is one all-missing skeleton, with a note."""
+    anns = [{"frame_dir": "seen", "label": 0, "keypoint": _kp(m=1, t=6, v=17, seed=0)[..., :2],
+             "keypoint_score": np.ones((1, 6, 17), np.float16)},
+            {"frame_dir": "nobody", "label": 1, "keypoint": np.zeros((0, 9, 17, 2), np.float16),
+             "keypoint_score": np.zeros((0, 9, 17), np.float16)}]  # fmt: skip
+    path = _pyskl(tmp_path, split={"train": ["seen", "nobody"]}, annotations=anns)
+    seen, nobody = load_pyskl(path, "train", "coco17")
+    assert nobody.keypoint.shape == (1, 9, 17, 2) and not nobody.keypoint.any() and not nobody.score.any()
+    assert seen.keypoint.any()
+    assert "1 of 2 samples of split 'train' hold no detected joint (kept" in capsys.readouterr().err
+    empty = _pyskl(tmp_path, annotations=[{"frame_dir": "s0", "label": 0, "keypoint": np.zeros((1, 0, 17, 2))}])
+    with pytest.raises(UserError, match="is empty"):
+        load_pyskl(empty, "all", "coco17")
+
+
 def test_pyskl_bad_contents(tmp_path):
     path = _pyskl(tmp_path)
     with pytest.raises(UserError, match="unknown split 'train'; available splits: empty, xsub_train, xsub_val"):

@@ -77,7 +77,7 @@ def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) ->
         raise UserError(
             f"{source}: annotation {name!r} has {kp.shape[2]} joints but layout {layout_name} has {num_joints}"
         )
-    if kp.shape[0] == 0 or kp.shape[1] == 0:
+    if kp.shape[1] == 0:
         raise UserError(f"{source}: annotation {name!r} is empty (keypoint shape {kp.shape})")
     if not 0 <= label < MAX_CLASSES:
         raise UserError(f"{source}: annotation {name!r} has label {label}, outside 0..{MAX_CLASSES - 1}")
@@ -86,6 +86,9 @@ def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) ->
         score = np.asarray(score, dtype=np.float32)
         if score.shape != kp.shape[:3]:
             raise UserError(f"{source}: annotation {name!r} keypoint_score {score.shape} != {kp.shape[:3]}")
+    if kp.shape[0] == 0:  # nobody detected in the clip (PYSKL pads it to zeros): one person, every joint missing
+        kp = np.zeros((1, *kp.shape[1:]), np.float32)
+        score = None if score is None else np.zeros(kp.shape[:3], np.float32)
     return SkeletonSequence(keypoint=kp, label=label, layout=layout_name, name=name, score=score)
 
 
@@ -112,7 +115,12 @@ def pyskl_sequences(data: dict, split: str, layout: str, source: str = "pyskl") 
         raise UserError(f"{source}: unknown split {split!r}; available splits: {available}")
     if not chosen:
         raise UserError(f"{source}: split {split!r} is empty")
-    return [_to_sequence(a, lay.name, lay.num_joints, source) for a in chosen]
+    sequences = [_to_sequence(a, lay.name, lay.num_joints, source) for a in chosen]
+    nobody = [s.name for s in sequences if not s.keypoint.any()]
+    if nobody:
+        print(f"note: {source}: {len(nobody)} of {len(sequences)} samples of split {split!r} hold no detected "
+              f"joint (kept, as all-missing skeletons), e.g. {nobody[0]!r}", file=sys.stderr)
+    return sequences
 
 
 def load_pyskl(path: str | Path, split: str, layout: str) -> list[SkeletonSequence]:
