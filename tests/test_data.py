@@ -492,6 +492,9 @@ def test_pyskl_bad_contents(tmp_path):
     bad = _pyskl(tmp_path, annotations=[{"frame_dir": "s0", "label": 0}])
     with pytest.raises(UserError, match="has no 'keypoint'"):
         load_pyskl(bad, "all", "ntu25")
+    bad = _pyskl(tmp_path, annotations=[{"label": 0, "keypoint": _kp(m=1, t=5, v=25, seed=0)}])
+    with pytest.raises(UserError, match="has no 'frame_dir' \\(nor 'filename'\\)"):
+        load_pyskl(bad, "all", "ntu25")
     bad = _pyskl(tmp_path, split={"a": ["zz", "yy"]})
     with pytest.raises(UserError, match="none of the 2 names of split 'a' has an annotation, e.g. 'zz'"):
         load_pyskl(bad, "a", "ntu25")

@@ -52,18 +52,22 @@ def read_pyskl(path: str | Path) -> dict:
     return data
 
 
-def _identifier(ann: dict) -> str:
-    """An annotation's name: 'frame_dir', or 'filename' where a file names its samples that way (as PYSKL reads)."""
-    return str(ann.get("frame_dir", ann.get("filename")))
+def _identifier(ann: dict) -> str | None:
+    """An annotation's name: 'frame_dir', or 'filename' where a file names its samples that way (as PYSKL reads);
+    None when it has neither."""
+    for key in ("frame_dir", "filename"):
+        if key in ann:
+            return str(ann[key])
+    return None
 
 
 def _to_sequence(ann: object, layout_name: str, num_joints: int, source: str) -> SkeletonSequence:
     if not isinstance(ann, dict):
         raise UserError(f"{source}: an annotation is a {type(ann).__name__}, expected a dict")
-    if "frame_dir" not in ann and "filename" in ann:
-        ann = {**ann, "frame_dir": ann["filename"]}
-    name = str(ann.get("frame_dir", "?"))
-    for key in ("frame_dir", "label", "keypoint"):
+    name = _identifier(ann)
+    if name is None:
+        raise UserError(f"{source}: an annotation has no 'frame_dir' (nor 'filename') to name it")
+    for key in ("label", "keypoint"):
         if key not in ann:
             raise UserError(f"{source}: annotation {name!r} has no {key!r}")
     try:
@@ -99,7 +103,7 @@ def pyskl_sequences(data: dict, split: str, layout: str, source: str = "pyskl") 
     annotations = data["annotations"]
     if split in splits:
         wanted = [str(n) for n in splits[split]]
-        by_name = {_identifier(a): a for a in annotations if isinstance(a, dict)}
+        by_name = {n: a for a in annotations if isinstance(a, dict) and (n := _identifier(a)) is not None}
         absent = [n for n in wanted if n not in by_name]
         if absent and len(absent) == len(wanted):
             raise UserError(f"{source}: none of the {len(wanted)} names of split {split!r} has an annotation, "
