@@ -109,11 +109,13 @@ def load_torch_file(path: str | Path) -> Any:
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         detail = str(exc)
-        if "Unsupported global" in detail or "weights_only" in detail.lower():
+        if "global" in detail.lower():          # "Unsupported global: GLOBAL x", "unsupported GLOBAL x whose module"
             what = _unsupported_global(detail)
             raise UserError(f"{path}: refusing to load a checkpoint that references {what} (only tensors and "
                             "plain data are loaded, so no code in the file can run)") from None
-        raise UserError(f"{path} is not a readable checkpoint (UnpicklingError)") from None
+        # anything else torch's weights-only reader stops at (an unknown opcode: random bytes, a video, a
+        # truncated file) is not a checkpoint at all; nothing in it ran either way
+        raise UserError(f"{path} is not a readable checkpoint (not a PyTorch weights file)") from None
     except (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, io.UnsupportedOperation,
             AttributeError, TypeError, KeyError, IndexError, MemoryError) as exc:
         raise UserError(f"{path} is not a readable checkpoint ({type(exc).__name__})") from None

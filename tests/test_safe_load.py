@@ -67,6 +67,17 @@ def test_cli_refuses_malicious_checkpoint(tmp_path, capsys, argv):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("content", [bytes(range(256)) * 8, b"\x00\x00\x00\x20ftypisom" + b"\x00" * 64, b""])
+def test_non_checkpoint_bytes_say_not_a_checkpoint(tmp_path, capsys, content):
+    """Random bytes, a video header or an empty file: 'not a readable checkpoint', not a refusal of globals."""
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match="is not a readable checkpoint"):
+        load_torch_file(path)
+    assert main(["eval", str(path)]) == 2
+    assert "not a readable checkpoint" in _one_line_error(capsys)
+
+
 def test_malicious_pickle_is_refused_without_running(tmp_path):
     path, marker = evil_pkl(tmp_path)
     with pytest.raises(UserError, match="--trust-pickle"):
