@@ -84,6 +84,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     cfg = train_config(args)
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
+    for note in _deferred_notes(args):          # after the data has loaded: bad input stays a one-line error
+        print(f"note: {note}", file=sys.stderr)
     result = trainer.fit()
     if trainer.dist.is_main:
         print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
@@ -136,6 +138,11 @@ def train_config(args: argparse.Namespace):
     return cfg
 
 
+def _deferred_notes(args: argparse.Namespace) -> list[str]:
+    """Notes about the resolved training config, printed once the trainer has read the data."""
+    return args.__dict__.setdefault("train_notes", [])
+
+
 def _auto_regularisation(args: argparse.Namespace, cfg, overrides: list[str]):
     """`--epochs auto` (or a config's `epochs: auto`) adds small-set regularisation the user did not set."""
     from aclnet_core.train.budget import is_auto, small_data_regularisation
@@ -147,7 +154,7 @@ def _auto_regularisation(args: argparse.Namespace, cfg, overrides: list[str]):
     extra = small_data_regularisation(cfg, explicit)
     if not extra:
         return cfg
-    print(f"note: --epochs auto adds {', '.join(extra)} (set them to change)", file=sys.stderr)
+    _deferred_notes(args).append(f"--epochs auto adds {', '.join(extra)} (set them to change)")
     return load_config(args.config, overrides + extra + args.overrides)
 
 

@@ -112,6 +112,7 @@ CASES = [
     ("train", ["train", "--set", "optim.epochs=often"], "optim.epochs"),
     ("train", ["train", "--set", "optim.auto_steps=0"], "optim.auto_steps"),
     ("train", TRAIN + ["--set", "optim.ema=auto"], "needs optim.epochs: auto"),
+    ("train", TRAIN + ["--epochs", "auto", "--train-split", "nosuch"], "nosuch"),
     ("train", ["train", "--set", "data.dims=4"], "data.dims"),
     ("train", TRAIN + ["--set", "data.dims=1"], "data.dims"),
     ("train", ["train", "--set", "data.train_limit=-1"], "data.train_limit"),

@@ -92,3 +92,19 @@ def test_train_limit_draws_the_same_stratified_clips_for_every_run():
     assert [s.name for s in kept] == sorted((s.name for s in kept), key=lambda n: int(n[1:]))  # original order
     assert limit_clips(seqs, 0) is seqs and limit_clips(seqs, 500) is seqs
     assert len(limit_clips(seqs, 2)) == 3                                                 # every class kept
+
+
+
+def test_auto_notes_come_after_the_data_loaded(tmp_path, capsys):
+    """The regularisation note of --epochs auto is printed once the data has loaded: bad input is one line."""
+    data = make_pyskl(tmp_path / "tiny.pkl")
+    args = ["train", "--data", str(data), "--layout", "kinect20", "--train-split", "train", "--val-split", "val",
+            "--window", "8", "--batch-size", "4", "--epochs", "auto", "--set", "optim.auto_steps=6",
+            "--set", "acl.memory_size=8", "--set", "eval_interval=100", "--no-progress", "--out", str(tmp_path / "r")]
+    assert main(args[:3] + [str(tmp_path / "nosuch.pkl")] + args[4:]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1, err
+    bad_split = [a.replace("val", "nosuch") if a == "val" else a for a in args]
+    assert main(bad_split) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and "nosuch" in err, err
