@@ -84,8 +84,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     cfg = train_config(args)
     trainer = Trainer(cfg, resume=args.resume, progress=not args.no_progress)
-    for note in _deferred_notes(args):          # after the data has loaded: bad input stays a one-line error
-        print(f"note: {note}", file=sys.stderr)
+    for note in _deferred_notes(args) if trainer.dist.is_main else ():   # after the data has loaded: bad
+        print(f"note: {note}", file=sys.stderr)                          # input stays a one-line error
     result = trainer.fit()
     if trainer.dist.is_main:
         print(f"best val top-1 {result.best_top1:.4f} at epoch {result.best_epoch}; last {result.last_top1:.4f}; "
